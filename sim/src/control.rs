@@ -68,5 +68,7 @@ async fn exec(
 ) -> Result<impl IntoResponse, SimError> {
     let node = cluster.node(&node)?;
     let out = crate::shell::run(node, &request.command);
-    Ok(Json(json!({"stdout": out.stdout, "stderr": out.stderr, "code": out.code})))
+    Ok(Json(
+        json!({"stdout": out.stdout, "stderr": out.stderr, "code": out.code}),
+    ))
 }

@@ -55,7 +55,11 @@ impl<'a> Flags<'a> {
         if value_flags.contains(&arg.as_str()) {
             let value = self.args.get(self.pos).cloned();
             self.pos += 1;
-            return Some(value.map(|v| (arg.clone(), Some(v))).ok_or_else(|| format!("flag needs an argument: {arg}")));
+            return Some(
+                value
+                    .map(|v| (arg.clone(), Some(v)))
+                    .ok_or_else(|| format!("flag needs an argument: {arg}")),
+            );
         }
         Some(Ok((arg.clone(), None)))
     }
@@ -76,7 +80,12 @@ fn ps(node: &SimNode, args: &[String]) -> Output {
             Ok((f, v)) if f == "--format" => format = v,
             Ok((f, Some(v))) if f == "--filter" || f == "-f" => match v.split_once('=') {
                 Some(("name", n)) => name_filter = Some(n.to_string()),
-                _ => return Output::err(1, &format!("Error response from daemon: invalid filter '{v}'\n")),
+                _ => {
+                    return Output::err(
+                        1,
+                        &format!("Error response from daemon: invalid filter '{v}'\n"),
+                    )
+                }
             },
             Ok((f, _)) => return Output::err(125, &format!("unknown flag: {f}\n")),
             Err(e) => return Output::err(125, &format!("{e}\n")),
@@ -86,7 +95,11 @@ fn ps(node: &SimNode, args: &[String]) -> Output {
     let shown = containers
         .iter()
         .filter(|c| all || c.effective_state() == ContainerState::Running)
-        .filter(|c| name_filter.as_ref().is_none_or(|n| c.name.contains(n.as_str())));
+        .filter(|c| {
+            name_filter
+                .as_ref()
+                .is_none_or(|n| c.name.contains(n.as_str()))
+        });
     let mut out = String::new();
     if quiet {
         for c in shown {
@@ -102,8 +115,11 @@ fn ps(node: &SimNode, args: &[String]) -> Output {
             let row = ps_row(c);
             out.push_str(&format!(
                 "{}   {:<26} {:<24} {:<15} {}\n",
-                &c.id[..12], row["Image"].as_str().unwrap_or(""), row["Command"].as_str().unwrap_or(""),
-                row["Status"].as_str().unwrap_or(""), c.name
+                &c.id[..12],
+                row["Image"].as_str().unwrap_or(""),
+                row["Command"].as_str().unwrap_or(""),
+                row["Status"].as_str().unwrap_or(""),
+                c.name
             ));
         }
         return Output::ok(&out);
@@ -118,10 +134,20 @@ fn ps(node: &SimNode, args: &[String]) -> Output {
 /// One container as `docker ps --format '{{json .}}'` prints it.
 fn ps_row(c: &Container) -> Value {
     let command = format!("\"{}\"", c.command.join(" "));
-    let command = if command.len() > 22 { format!("{}…\"", &command[..20.min(command.len())]) } else { command };
+    let command = if command.len() > 22 {
+        format!("{}…\"", &command[..20.min(command.len())])
+    } else {
+        command
+    };
     let (state, status) = match c.effective_state() {
         ContainerState::Running => ("running", format!("Up {}", human_age(c.started))),
-        ContainerState::Exited(code) => ("exited", format!("Exited ({code}) {} ago", human_age(c.finished.unwrap_or(c.started)))),
+        ContainerState::Exited(code) => (
+            "exited",
+            format!(
+                "Exited ({code}) {} ago",
+                human_age(c.finished.unwrap_or(c.started))
+            ),
+        ),
     };
     json!({
         "Command": command, "CreatedAt": rfc3339(c.created), "ID": &c.id[..12], "Image": c.image,
@@ -156,7 +182,11 @@ fn render_template(template: &str, value: &Value) -> String {
             None => (false, expr),
         };
         let mut v = value;
-        for part in path.trim_start_matches('.').split('.').filter(|p| !p.is_empty()) {
+        for part in path
+            .trim_start_matches('.')
+            .split('.')
+            .filter(|p| !p.is_empty())
+        {
             v = v.get(part).unwrap_or(&Value::Null);
         }
         match (json_out, v) {
@@ -173,9 +203,34 @@ fn render_template(template: &str, value: &Value) -> String {
 
 fn run_container(node: &SimNode, args: &[String]) -> Output {
     const VALUE_FLAGS: &[&str] = &[
-        "--name", "--gpus", "--network", "--net", "--ipc", "--shm-size", "-e", "--env", "-v", "--volume",
-        "-p", "--publish", "--restart", "--ulimit", "--runtime", "--entrypoint", "-w", "--workdir",
-        "--env-file", "--label", "-l", "--user", "-u", "--pull", "--memory", "-m", "--device", "--cap-add",
+        "--name",
+        "--gpus",
+        "--network",
+        "--net",
+        "--ipc",
+        "--shm-size",
+        "-e",
+        "--env",
+        "-v",
+        "--volume",
+        "-p",
+        "--publish",
+        "--restart",
+        "--ulimit",
+        "--runtime",
+        "--entrypoint",
+        "-w",
+        "--workdir",
+        "--env-file",
+        "--label",
+        "-l",
+        "--user",
+        "-u",
+        "--pull",
+        "--memory",
+        "-m",
+        "--device",
+        "--cap-add",
     ];
     let mut flags = Flags::new(args);
     let mut name = None;
@@ -184,7 +239,12 @@ fn run_container(node: &SimNode, args: &[String]) -> Output {
             Ok((f, v)) if f == "--name" => name = v,
             Ok((f, _)) if f.starts_with("--") && VALUE_FLAGS.contains(&f.as_str()) => {}
             Ok((f, _)) if is_known_switch(&f) || VALUE_FLAGS.contains(&f.as_str()) => {}
-            Ok((f, _)) => return Output::err(125, &format!("unknown flag: {f}\nSee 'docker run --help'.\n")),
+            Ok((f, _)) => {
+                return Output::err(
+                    125,
+                    &format!("unknown flag: {f}\nSee 'docker run --help'.\n"),
+                )
+            }
             Err(e) => return Output::err(125, &format!("{e}\nSee 'docker run --help'.\n")),
         }
     }
@@ -198,11 +258,27 @@ fn run_container(node: &SimNode, args: &[String]) -> Output {
 }
 
 fn is_known_switch(flag: &str) -> bool {
-    matches!(flag, "-d" | "--detach" | "--rm" | "-i" | "-t" | "-it" | "-dit" | "--interactive" | "--tty" | "--privileged" | "--init")
+    matches!(
+        flag,
+        "-d" | "--detach"
+            | "--rm"
+            | "-i"
+            | "-t"
+            | "-it"
+            | "-dit"
+            | "--interactive"
+            | "--tty"
+            | "--privileged"
+            | "--init"
+    )
 }
 
 /// Applies `action` to each named container; missing names are reported like docker does.
-fn for_each(node: &SimNode, args: &[String], action: impl Fn(&SimNode, &mut Container) -> Result<(), String>) -> Output {
+fn for_each(
+    node: &SimNode,
+    args: &[String],
+    action: impl Fn(&SimNode, &mut Container) -> Result<(), String>,
+) -> Output {
     let mut flags = Flags::new(args);
     while let Some(flag) = flags.next(&["-t", "--time", "-s", "--signal"]) {
         if let Err(e) = flag {
@@ -221,7 +297,10 @@ fn for_each(node: &SimNode, args: &[String], action: impl Fn(&SimNode, &mut Cont
                 Ok(()) => out.stdout.push_str(&format!("{key}\n")),
                 Err(e) => out.fail(1, &format!("Error response from daemon: {e}\n")),
             },
-            None => out.fail(1, &format!("Error response from daemon: No such container: {key}\n")),
+            None => out.fail(
+                1,
+                &format!("Error response from daemon: No such container: {key}\n"),
+            ),
         }
     }
     out
@@ -237,7 +316,10 @@ fn rm(node: &SimNode, args: &[String]) -> Output {
     let mut containers = node.containers();
     for key in names {
         let Some(c) = SimNode::find(&mut containers, key) else {
-            out.fail(1, &format!("Error response from daemon: No such container: {key}\n"));
+            out.fail(
+                1,
+                &format!("Error response from daemon: No such container: {key}\n"),
+            );
             continue;
         };
         if c.effective_state() == ContainerState::Running && !force {
@@ -258,10 +340,14 @@ fn logs(node: &SimNode, args: &[String]) -> Output {
     while let Some(flag) = flags.next(&["--tail", "-n", "--since", "--until"]) {
         match flag {
             Ok((f, Some(v))) if f == "--tail" || f == "-n" => {
-                tail = if v == "all" { None } else {
+                tail = if v == "all" {
+                    None
+                } else {
                     match v.parse() {
                         Ok(n) => Some(n),
-                        Err(_) => return Output::err(1, &format!("invalid value for --tail: {v}\n")),
+                        Err(_) => {
+                            return Output::err(1, &format!("invalid value for --tail: {v}\n"))
+                        }
                     }
                 }
             }
@@ -281,7 +367,10 @@ fn logs(node: &SimNode, args: &[String]) -> Output {
             }
             Output::ok(&text)
         }
-        None => Output::err(1, &format!("Error response from daemon: No such container: {key}\n")),
+        None => Output::err(
+            1,
+            &format!("Error response from daemon: No such container: {key}\n"),
+        ),
     }
 }
 
@@ -305,8 +394,14 @@ fn inspect(node: &SimNode, args: &[String]) -> Output {
         }
     }
     out.stdout = match format {
-        Some(t) => found.iter().map(|v| render_template(&t, v) + "\n").collect(),
-        None => format!("{}\n", serde_json::to_string_pretty(&Value::Array(found)).unwrap_or_default()),
+        Some(t) => found
+            .iter()
+            .map(|v| render_template(&t, v) + "\n")
+            .collect(),
+        None => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&Value::Array(found)).unwrap_or_default()
+        ),
     };
     out
 }
@@ -334,8 +429,14 @@ mod tests {
     #[test]
     fn template_renders_fields_and_json() {
         let v = json!({"Names": "vllm", "State": "running", "Config": {"Image": "img"}});
-        assert_eq!(render_template("{{.Names}}\\t{{.State}}", &v), "vllm\trunning");
-        assert_eq!(render_template("{{json .Config}}", &v), "{\"Image\":\"img\"}");
+        assert_eq!(
+            render_template("{{.Names}}\\t{{.State}}", &v),
+            "vllm\trunning"
+        );
+        assert_eq!(
+            render_template("{{json .Config}}", &v),
+            "{\"Image\":\"img\"}"
+        );
         assert_eq!(render_template("{{.Config.Image}}", &v), "img");
     }
 }

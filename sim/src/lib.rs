@@ -67,6 +67,8 @@ pub struct Preloaded {
 #[derive(Clone, Debug)]
 pub struct NodeSetup {
     pub name: String,
+    /// Whether this node serves vLLM's API (the head node); a worker-only node does not.
+    pub hosts_vllm: bool,
     pub preloaded: Option<Preloaded>,
 }
 
@@ -86,17 +88,33 @@ impl SimOptions {
         let preloaded = Preloaded {
             container: "vllm".into(),
             image: "vllm-node:latest".into(),
-            vllm_args: ["openai/gpt-oss-120b", "--served-model-name", "gpt-oss-120b", "--max-model-len", "131072", "--gpu-memory-utilization", "0.7"]
-                .map(String::from)
-                .to_vec(),
+            vllm_args: [
+                "openai/gpt-oss-120b",
+                "--served-model-name",
+                "gpt-oss-120b",
+                "--max-model-len",
+                "131072",
+                "--gpu-memory-utilization",
+                "0.7",
+            ]
+            .map(String::from)
+            .to_vec(),
         };
         Self {
             ip: Ipv4Addr::LOCALHOST,
             authorized_keys: vec![authorized_key],
             timing: Timing::default(),
             nodes: vec![
-                NodeSetup { name: "spark-1".into(), preloaded: Some(preloaded) },
-                NodeSetup { name: "spark-2".into(), preloaded: None },
+                NodeSetup {
+                    name: "spark-1".into(),
+                    hosts_vllm: true,
+                    preloaded: Some(preloaded),
+                },
+                NodeSetup {
+                    name: "spark-2".into(),
+                    hosts_vllm: false,
+                    preloaded: None,
+                },
             ],
         }
     }
@@ -133,19 +151,32 @@ impl SimCluster {
         let mut nodes = Vec::new();
         for setup in options.nodes {
             let node = Arc::new(SimNode::new(&setup.name, options.ip, options.timing));
-            let host_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| SimError::Key(e.to_string()))?;
-            let host_key_text = host_key.public_key().to_openssh().map_err(|e| SimError::Key(e.to_string()))?;
+            let host_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
+                .map_err(|e| SimError::Key(e.to_string()))?;
+            let host_key_text = host_key
+                .public_key()
+                .to_openssh()
+                .map_err(|e| SimError::Key(e.to_string()))?;
             let ssh_addr = SocketAddr::from((options.ip, endpoint::free_port(options.ip)?));
-            let ssh = Endpoint::new(ssh_addr, ssh::handler(node.clone(), host_key, authorized.clone()));
+            let ssh = Endpoint::new(
+                ssh_addr,
+                ssh::handler(node.clone(), host_key, authorized.clone()),
+            );
             ssh.up().await?;
             let vllm_port = endpoint::free_port(options.ip)?;
             if let Some(pre) = setup.preloaded {
                 let mut command = vec!["vllm".to_string(), "serve".to_string()];
                 command.extend(pre.vllm_args);
                 command.extend(["--port".to_string(), vllm_port.to_string()]);
-                let instant = Timing { load: Duration::ZERO, ..options.timing };
+                let instant = Timing {
+                    load: Duration::ZERO,
+                    ..options.timing
+                };
                 node.run_container_timed(Some(pre.container), &pre.image, command, instant)
-                    .map_err(|message| SimError::InitialModel { node: setup.name.clone(), message })?;
+                    .map_err(|message| SimError::InitialModel {
+                        node: setup.name.clone(),
+                        message,
+                    })?;
             }
             let info = SimNodeInfo {
                 name: setup.name,
@@ -153,7 +184,11 @@ impl SimCluster {
                 ssh_port: ssh_addr.port(),
                 user: "sim".into(),
                 host_key: host_key_text,
-                services: vec![(vllm::SERVICE.to_string(), vllm_port)],
+                services: if setup.hosts_vllm {
+                    vec![(vllm::SERVICE.to_string(), vllm_port)]
+                } else {
+                    Vec::new()
+                },
             };
             nodes.push(RunningNode { node, ssh, info });
         }
@@ -169,7 +204,10 @@ impl SimCluster {
     }
 
     fn running(&self, name: &str) -> Result<&RunningNode, SimError> {
-        self.nodes.iter().find(|n| n.info.name == name).ok_or_else(|| SimError::NoSuchNode(name.to_string()))
+        self.nodes
+            .iter()
+            .find(|n| n.info.name == name)
+            .ok_or_else(|| SimError::NoSuchNode(name.to_string()))
     }
 
     /// Sets (or, with `Fault::default()`, clears) a fault on one service of one node.

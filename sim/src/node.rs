@@ -51,7 +51,9 @@ impl Container {
     /// its port has exited with code 1, as the real process would.
     pub fn effective_state(&self) -> ContainerState {
         match (&self.state, &self.workload) {
-            (ContainerState::Running, Workload::Vllm(v)) if v.phase() == Phase::Crashed => ContainerState::Exited(1),
+            (ContainerState::Running, Workload::Vllm(v)) if v.phase() == Phase::Crashed => {
+                ContainerState::Exited(1)
+            }
             (state, _) => state.clone(),
         }
     }
@@ -87,16 +89,33 @@ impl SimNode {
     }
 
     /// Creates and starts a container. Errors carry docker's own wording.
-    pub fn run_container(&self, name: Option<String>, image: &str, command: Vec<String>) -> Result<String, String> {
+    pub fn run_container(
+        &self,
+        name: Option<String>,
+        image: &str,
+        command: Vec<String>,
+    ) -> Result<String, String> {
         self.run_container_timed(name, image, command, self.timing)
     }
 
     /// As [`Self::run_container`], with the workload paced by `timing` (a preloaded model
     /// uses a zero load time).
-    pub fn run_container_timed(&self, name: Option<String>, image: &str, command: Vec<String>, timing: Timing) -> Result<String, String> {
+    pub fn run_container_timed(
+        &self,
+        name: Option<String>,
+        image: &str,
+        command: Vec<String>,
+        timing: Timing,
+    ) -> Result<String, String> {
         let vllm = VllmArgs::parse(&command).map_err(|e| format!("vllm: error: {e}"))?;
         let mut containers = self.containers();
-        let id = format!("{:016x}{:016x}{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>(), rand::random::<u64>(), rand::random::<u64>());
+        let id = format!(
+            "{:016x}{:016x}{:016x}{:016x}",
+            rand::random::<u64>(),
+            rand::random::<u64>(),
+            rand::random::<u64>(),
+            rand::random::<u64>()
+        );
         let name = name.unwrap_or_else(|| format!("sim_{}", &id[..8]));
         if let Some(other) = containers.iter().find(|c| c.name == name) {
             return Err(format!(
@@ -106,7 +125,13 @@ impl SimNode {
         }
         let logs = Arc::new(LogBuffer::default());
         let workload = match vllm {
-            Some(args) => Workload::Vllm(VllmServer::launch(self.ip, args, logs.clone(), self.faults.clone(), timing)),
+            Some(args) => Workload::Vllm(VllmServer::launch(
+                self.ip,
+                args,
+                logs.clone(),
+                self.faults.clone(),
+                timing,
+            )),
             None => Workload::Idle,
         };
         let now = SystemTime::now();
@@ -129,7 +154,11 @@ impl SimNode {
     pub fn find<'a>(containers: &'a mut [Container], key: &str) -> Option<&'a mut Container> {
         let key = key.trim_start_matches('/');
         let by_name = containers.iter().position(|c| c.name == key);
-        let index = by_name.or_else(|| containers.iter().position(|c| !key.is_empty() && c.id.starts_with(key)))?;
+        let index = by_name.or_else(|| {
+            containers
+                .iter()
+                .position(|c| !key.is_empty() && c.id.starts_with(key))
+        })?;
         containers.get_mut(index)
     }
 
@@ -150,7 +179,13 @@ impl SimNode {
         }
         if let Workload::Vllm(old) = &container.workload {
             old.stop();
-            container.workload = Workload::Vllm(VllmServer::launch(self.ip, old.args.clone(), container.logs.clone(), self.faults.clone(), self.timing));
+            container.workload = Workload::Vllm(VllmServer::launch(
+                self.ip,
+                old.args.clone(),
+                container.logs.clone(),
+                self.faults.clone(),
+                self.timing,
+            ));
         }
         container.state = ContainerState::Running;
         container.started = SystemTime::now();
@@ -174,7 +209,10 @@ impl SimNode {
         let servers = self.vllm_servers();
         if servers.iter().any(|v| v.requests_running() > 0) {
             96
-        } else if servers.iter().any(|v| matches!(v.phase(), Phase::Loading(_))) {
+        } else if servers
+            .iter()
+            .any(|v| matches!(v.phase(), Phase::Loading(_)))
+        {
             41
         } else {
             0

@@ -18,11 +18,18 @@ pub struct Output {
 
 impl Output {
     pub fn ok(stdout: &str) -> Self {
-        Self { stdout: stdout.to_string(), ..Self::default() }
+        Self {
+            stdout: stdout.to_string(),
+            ..Self::default()
+        }
     }
 
     pub fn err(code: u32, stderr: &str) -> Self {
-        Self { stderr: stderr.to_string(), code, ..Self::default() }
+        Self {
+            stderr: stderr.to_string(),
+            code,
+            ..Self::default()
+        }
     }
 
     /// Records one failure in a multi-target command (`docker stop a b`), keeping the rest.
@@ -50,7 +57,11 @@ pub fn run(node: &SimNode, line: &str) -> Output {
         "free" => free(node, args),
         "df" => df(args),
         "uptime" => uptime(node),
-        "cat" if args == ["/proc/uptime"] => Output::ok(&format!("{:.2} {:.2}\n", node.uptime_secs(), node.uptime_secs() * 19.3)),
+        "cat" if args == ["/proc/uptime"] => Output::ok(&format!(
+            "{:.2} {:.2}\n",
+            node.uptime_secs(),
+            node.uptime_secs() * 19.3
+        )),
         "hostname" => Output::ok(&format!("{}\n", node.name)),
         "echo" => Output::ok(&format!("{}\n", args.join(" "))),
         "true" => Output::ok(""),
@@ -88,13 +99,28 @@ fn nvidia_smi(node: &SimNode, args: &[String]) -> Output {
     let csv = args.iter().any(|a| a.starts_with("--format=csv"));
     let Some(query) = query else {
         if args.iter().any(|a| a.starts_with("--query-compute-apps=")) {
-            let rows: String = node.vllm_servers().iter().enumerate()
-                .map(|(i, v)| format!("{}, VLLM::EngineCore, {}\n", 4100 + i, mib(v.memory_bytes())))
+            let rows: String = node
+                .vllm_servers()
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    format!(
+                        "{}, VLLM::EngineCore, {}\n",
+                        4100 + i,
+                        mib(v.memory_bytes())
+                    )
+                })
                 .collect();
             return Output::ok(&rows);
         }
         if !args.is_empty() && !csv {
-            return Output::err(2, &format!("Invalid combination of input arguments: {}\n", args.join(" ")));
+            return Output::err(
+                2,
+                &format!(
+                    "Invalid combination of input arguments: {}\n",
+                    args.join(" ")
+                ),
+            );
         }
         return Output::ok(&format!(
             "+-----------------------------------------------------------------------------------------+\n\
@@ -105,13 +131,23 @@ fn nvidia_smi(node: &SimNode, args: &[String]) -> Output {
         ));
     };
     let nounits = args.iter().any(|a| a.contains("nounits"));
-    let unit = |value: String, unit: &str| if nounits { value } else { format!("{value} {unit}") };
+    let unit = |value: String, unit: &str| {
+        if nounits {
+            value
+        } else {
+            format!("{value} {unit}")
+        }
+    };
     let mut fields = Vec::new();
     for field in query.split(',').map(str::trim) {
         fields.push(match field {
             "name" => "NVIDIA GB10".to_string(),
             "index" => "0".to_string(),
-            "uuid" => format!("GPU-{:08x}-sim0-{}", node.name.len() as u32 * 7919, node.name),
+            "uuid" => format!(
+                "GPU-{:08x}-sim0-{}",
+                node.name.len() as u32 * 7919,
+                node.name
+            ),
             "utilization.gpu" => unit(util.to_string(), "%"),
             "memory.used" => unit(used.to_string(), "MiB"),
             "memory.total" => unit(total.to_string(), "MiB"),
@@ -119,7 +155,12 @@ fn nvidia_smi(node: &SimNode, args: &[String]) -> Output {
             "temperature.gpu" => temp.to_string(),
             "power.draw" => unit(format!("{power:.2}"), "W"),
             "driver_version" => "580.95.05".to_string(),
-            other => return Output::err(2, &format!("Field \"{other}\" is not a valid field to query.\n")),
+            other => {
+                return Output::err(
+                    2,
+                    &format!("Field \"{other}\" is not a valid field to query.\n"),
+                )
+            }
         });
     }
     Output::ok(&format!("{}\n", fields.join(", ")))
@@ -131,7 +172,15 @@ fn free(node: &SimNode, args: &[String]) -> Output {
         Some("-m") | Some("--mega") => 1024 * 1024,
         Some("-g") | Some("--giga") => 1024 * 1024 * 1024,
         None | Some("-k") => 1024,
-        Some(other) => return Output::err(1, &format!("free: invalid option -- '{}'\n", other.trim_start_matches('-'))),
+        Some(other) => {
+            return Output::err(
+                1,
+                &format!(
+                    "free: invalid option -- '{}'\n",
+                    other.trim_start_matches('-')
+                ),
+            )
+        }
     };
     let total = GPU_MEMORY_BYTES;
     let used = node.memory_used_bytes();
@@ -143,16 +192,37 @@ fn free(node: &SimNode, args: &[String]) -> Output {
         "               total        used        free      shared  buff/cache   available\n\
          Mem:    {:>12} {:>11} {:>11} {:>11} {:>11} {:>11}\n\
          Swap:   {:>12} {:>11} {:>11}\n",
-        d(total), d(used), d(free), d(64 * 1024 * 1024), d(cache), d(available), d(0), d(0), d(0)
+        d(total),
+        d(used),
+        d(free),
+        d(64 * 1024 * 1024),
+        d(cache),
+        d(available),
+        d(0),
+        d(0),
+        d(0)
     ))
 }
 
 fn df(args: &[String]) -> Output {
-    let block: u64 = if args.iter().any(|a| a == "-B1") { 1 } else { 1024 };
-    let mount = args.iter().rev().find(|a| !a.starts_with('-')).cloned().unwrap_or_else(|| "/".into());
+    let block: u64 = if args.iter().any(|a| a == "-B1") {
+        1
+    } else {
+        1024
+    };
+    let mount = args
+        .iter()
+        .rev()
+        .find(|a| !a.starts_with('-'))
+        .cloned()
+        .unwrap_or_else(|| "/".into());
     let total = DISK_TOTAL_BYTES / block;
     let used = DISK_USED_BYTES / block;
-    let header = if block == 1 { "1B-blocks" } else { "1024-blocks" };
+    let header = if block == 1 {
+        "1B-blocks"
+    } else {
+        "1024-blocks"
+    };
     Output::ok(&format!(
         "Filesystem     {header:>14} {:>14} {:>14} Capacity Mounted on\n/dev/nvme0n1p2 {total:>14} {used:>14} {:>14}      {}% {mount}\n",
         "Used", "Available", total - used, used * 100 / total
@@ -164,7 +234,12 @@ fn uptime(node: &SimNode) -> Output {
     let now = crate::clock::utc_now();
     Output::ok(&format!(
         " {:02}:{:02}:{:02} up {} days, {:2}:{:02},  1 user,  load average: 0.{:02}, 0.10, 0.05\n",
-        now.hour, now.minute, now.second, secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60,
+        now.hour,
+        now.minute,
+        now.second,
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
         node.gpu_utilization_pct() / 4
     ))
 }
@@ -190,6 +265,9 @@ mod tests {
         let node = SimNode::new("n", std::net::Ipv4Addr::LOCALHOST, Timing::default());
         let out = run(&node, "nvidia-smi --query-gpu=name,utilization.gpu,memory.used,memory.total --format=csv,noheader,nounits");
         assert_eq!(out.stdout, "NVIDIA GB10, 0, 0, 131072\n");
-        assert_eq!(run(&node, "nvidia-smi --query-gpu=bogus --format=csv").code, 2);
+        assert_eq!(
+            run(&node, "nvidia-smi --query-gpu=bogus --format=csv").code,
+            2
+        );
     }
 }

@@ -20,7 +20,11 @@ use crate::node::SimNode;
 pub const SERVICE: &str = "ssh";
 
 /// Builds the connection handler of a node's SSH endpoint.
-pub fn handler(node: Arc<SimNode>, host_key: PrivateKey, authorized: Arc<Vec<PublicKey>>) -> ConnectionHandler {
+pub fn handler(
+    node: Arc<SimNode>,
+    host_key: PrivateKey,
+    authorized: Arc<Vec<PublicKey>>,
+) -> ConnectionHandler {
     let config = Arc::new(russh::server::Config {
         keys: vec![host_key],
         auth_rejection_time: Duration::from_millis(100),
@@ -30,14 +34,19 @@ pub fn handler(node: Arc<SimNode>, host_key: PrivateKey, authorized: Arc<Vec<Pub
     });
     Arc::new(move |mut tcp, _peer| {
         let config = config.clone();
-        let handler = Connection { node: node.clone(), authorized: authorized.clone() };
+        let handler = Connection {
+            node: node.clone(),
+            authorized: authorized.clone(),
+        };
         Box::pin(async move {
             let (mut near, far) = tokio::io::duplex(64 * 1024);
-            let session = match russh::server::run_stream(config, far, handler).await {
-                Ok(session) => session,
-                Err(e) => {
-                    tracing::debug!(error = %e, "ssh handshake failed");
-                    return;
+            // The handshake needs the pump running, so both make progress in one select.
+            let session = async move {
+                match russh::server::run_stream(config, far, handler).await {
+                    Ok(session) => {
+                        let _ = session.await;
+                    }
+                    Err(e) => tracing::debug!(error = %e, "ssh handshake failed"),
                 }
             };
             // Dropping `near` (when this task ends or is aborted) ends the russh session.
@@ -57,8 +66,15 @@ struct Connection {
 impl russh::server::Handler for Connection {
     type Error = russh::Error;
 
-    async fn auth_publickey(&mut self, _user: &str, key: VerifiedPublicKey<'_>) -> Result<Auth, Self::Error> {
-        let known = self.authorized.iter().any(|k| k.key_data() == key.public_key.key_data());
+    async fn auth_publickey(
+        &mut self,
+        _user: &str,
+        key: VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        let known = self
+            .authorized
+            .iter()
+            .any(|k| k.key_data() == key.public_key.key_data());
         Ok(if known { Auth::Accept } else { Auth::reject() })
     }
 
@@ -72,7 +88,12 @@ impl russh::server::Handler for Connection {
         Ok(())
     }
 
-    async fn exec_request(&mut self, channel: ChannelId, data: &[u8], session: &mut Session) -> Result<(), Self::Error> {
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
         session.channel_success(channel)?;
         let line = String::from_utf8_lossy(data).into_owned();
         let node = self.node.clone();
@@ -88,7 +109,9 @@ impl russh::server::Handler for Connection {
                 let _ = handle.data(channel, out.stdout.into_bytes()).await;
             }
             if !out.stderr.is_empty() {
-                let _ = handle.extended_data(channel, 1, out.stderr.into_bytes()).await;
+                let _ = handle
+                    .extended_data(channel, 1, out.stderr.into_bytes())
+                    .await;
             }
             let _ = handle.exit_status_request(channel, out.code).await;
             let _ = handle.eof(channel).await;

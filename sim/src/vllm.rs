@@ -45,13 +45,19 @@ impl VllmArgs {
     pub fn parse(cmd: &[String]) -> Result<Option<Self>, String> {
         let mut rest: &[String] = cmd;
         let mut model = None;
-        if let Some(pos) = cmd.windows(2).position(|w| w[0] == "vllm" && w[1] == "serve") {
+        if let Some(pos) = cmd
+            .windows(2)
+            .position(|w| w[0] == "vllm" && w[1] == "serve")
+        {
             rest = &cmd[pos + 2..];
             if let Some(first) = rest.first().filter(|a| !a.starts_with('-')) {
                 model = Some(first.clone());
                 rest = &rest[1..];
             }
-        } else if !cmd.iter().any(|a| a == "--model" || a.starts_with("--model=")) {
+        } else if !cmd
+            .iter()
+            .any(|a| a == "--model" || a.starts_with("--model="))
+        {
             return Ok(None);
         }
         let mut args = VllmArgs {
@@ -75,7 +81,9 @@ impl VllmArgs {
             } else {
                 inline
             };
-            let need = |v: Option<String>| v.ok_or_else(|| format!("argument {flag}: expected one argument"));
+            let need = |v: Option<String>| {
+                v.ok_or_else(|| format!("argument {flag}: expected one argument"))
+            };
             let bad = |v: &str| format!("argument {flag}: invalid value: '{v}'");
             match flag.as_str() {
                 "--model" => model = Some(need(value)?),
@@ -235,7 +243,11 @@ impl VllmServer {
         }
         self.endpoint.down();
         if matches!(self.phase(), Phase::Loading(_) | Phase::Ready) {
-            self.log("INFO", "launcher.py:80", "Shutting down FastAPI HTTP server.");
+            self.log(
+                "INFO",
+                "launcher.py:80",
+                "Shutting down FastAPI HTTP server.",
+            );
             self.set_phase(Phase::Stopped);
         }
     }
@@ -253,15 +265,24 @@ impl VllmServer {
     }
 
     fn log(&self, level: &str, source: &str, message: &str) {
-        self.logs.push(format!("{}{message}", vllm_prefix(level, source)));
+        self.logs
+            .push(format!("{}{message}", vllm_prefix(level, source)));
     }
 }
 
 /// The load sequence, as vLLM prints it, spread over `timing.load`.
 async fn load(server: Arc<VllmServer>) {
     let a = &server.args;
-    server.log("INFO", "__init__.py:216", "Automatically detected platform cuda.");
-    server.log("INFO", "api_server.py:1896", "vLLM API server version 0.11.0");
+    server.log(
+        "INFO",
+        "__init__.py:216",
+        "Automatically detected platform cuda.",
+    );
+    server.log(
+        "INFO",
+        "api_server.py:1896",
+        "vLLM API server version 0.11.0",
+    );
     server.log(
         "INFO",
         "utils.py:328",
@@ -270,7 +291,11 @@ async fn load(server: Arc<VllmServer>) {
             a.model, a.served_model_name, a.port, a.max_model_len, a.gpu_memory_utilization
         ),
     );
-    server.log("INFO", "gpu_model_runner.py:2602", &format!("Starting to load model {}...", a.model));
+    server.log(
+        "INFO",
+        "gpu_model_runner.py:2602",
+        &format!("Starting to load model {}...", a.model),
+    );
     let shards = 8u32;
     let step = server.timing.load / (shards + 2);
     server.logs.push(format!(
@@ -286,15 +311,34 @@ async fn load(server: Arc<VllmServer>) {
         ));
     }
     let secs = server.timing.load.as_secs_f64();
-    server.log("INFO", "default_loader.py:267", &format!("Loading weights took {:.2} seconds", secs * 0.8));
+    server.log(
+        "INFO",
+        "default_loader.py:267",
+        &format!("Loading weights took {:.2} seconds", secs * 0.8),
+    );
     server.log(
         "INFO",
         "gpu_model_runner.py:2653",
-        &format!("Model loading took {:.4} GiB and {:.6} seconds", server.memory_bytes() as f64 / 1073741824.0, secs * 0.85),
+        &format!(
+            "Model loading took {:.4} GiB and {:.6} seconds",
+            server.memory_bytes() as f64 / 1073741824.0,
+            secs * 0.85
+        ),
     );
     tokio::time::sleep(step).await;
-    server.log("INFO", "kv_cache_utils.py:1087", "GPU KV cache size: 1,048,576 tokens");
-    server.log("INFO", "core.py:210", &format!("init engine (profile, create kv cache, warmup model) took {:.2} seconds", secs * 0.15));
+    server.log(
+        "INFO",
+        "kv_cache_utils.py:1087",
+        "GPU KV cache size: 1,048,576 tokens",
+    );
+    server.log(
+        "INFO",
+        "core.py:210",
+        &format!(
+            "init engine (profile, create kv cache, warmup model) took {:.2} seconds",
+            secs * 0.15
+        ),
+    );
     tokio::time::sleep(step).await;
     server.set_phase(Phase::Ready);
     if !server.faults.get(SERVICE).down {
@@ -304,9 +348,15 @@ async fn load(server: Arc<VllmServer>) {
             return;
         }
     }
-    server.log("INFO", "api_server.py:1971", &format!("Starting vLLM API server 0 on http://0.0.0.0:{}", a.port));
+    server.log(
+        "INFO",
+        "api_server.py:1971",
+        &format!("Starting vLLM API server 0 on http://0.0.0.0:{}", a.port),
+    );
     server.logs.push("INFO:     Started server process [1]");
-    server.logs.push("INFO:     Waiting for application startup.");
+    server
+        .logs
+        .push("INFO:     Waiting for application startup.");
     server.logs.push("INFO:     Application startup complete.");
 }
 
@@ -396,7 +446,11 @@ struct Generation {
 
 fn parse_request(server: &VllmServer, body: &Bytes, chat: bool) -> Result<Generation, Response> {
     let request: Value = serde_json::from_slice(body).map_err(|e| {
-        error(StatusCode::BAD_REQUEST, &format!("JSON decode error: {e}"), "BadRequestError")
+        error(
+            StatusCode::BAD_REQUEST,
+            &format!("JSON decode error: {e}"),
+            "BadRequestError",
+        )
     })?;
     let model = request.get("model").and_then(Value::as_str);
     if let Some(model) = model.filter(|m| *m != server.args.served_model_name) {
@@ -410,7 +464,13 @@ fn parse_request(server: &VllmServer, body: &Bytes, chat: bool) -> Result<Genera
         let messages = request
             .get("messages")
             .and_then(Value::as_array)
-            .ok_or_else(|| error(StatusCode::BAD_REQUEST, "Field required: messages", "BadRequestError"))?;
+            .ok_or_else(|| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "Field required: messages",
+                    "BadRequestError",
+                )
+            })?;
         messages
             .iter()
             .filter_map(|m| m.get("content").and_then(Value::as_str))
@@ -419,8 +479,18 @@ fn parse_request(server: &VllmServer, body: &Bytes, chat: bool) -> Result<Genera
     } else {
         match request.get("prompt") {
             Some(Value::String(s)) => s.clone(),
-            Some(Value::Array(parts)) => parts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "),
-            _ => return Err(error(StatusCode::BAD_REQUEST, "Field required: prompt", "BadRequestError")),
+            Some(Value::Array(parts)) => parts
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "Field required: prompt",
+                    "BadRequestError",
+                ))
+            }
         }
     };
     let max_tokens = request
@@ -434,7 +504,10 @@ fn parse_request(server: &VllmServer, body: &Bytes, chat: bool) -> Result<Genera
         prompt_tokens: prompt.split_whitespace().count() as u64,
         tokens,
         finish_reason,
-        stream: request.get("stream").and_then(Value::as_bool).unwrap_or(false),
+        stream: request
+            .get("stream")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         include_usage: request
             .pointer("/stream_options/include_usage")
             .and_then(Value::as_bool)
@@ -444,7 +517,14 @@ fn parse_request(server: &VllmServer, body: &Bytes, chat: bool) -> Result<Genera
 
 /// A deterministic reply: a fixed opening, then the last words of the prompt echoed back.
 fn reply_tokens(model: &str, prompt: &str, max_tokens: Option<u64>) -> (Vec<String>, &'static str) {
-    let echo: Vec<&str> = prompt.split_whitespace().rev().take(16).collect::<Vec<_>>().into_iter().rev().collect();
+    let echo: Vec<&str> = prompt
+        .split_whitespace()
+        .rev()
+        .take(16)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let mut words: Vec<String> = format!("This is a simulated reply from {model}. You said:")
         .split(' ')
         .map(str::to_string)
@@ -456,7 +536,9 @@ fn reply_tokens(model: &str, prompt: &str, max_tokens: Option<u64>) -> (Vec<Stri
         .map(|(i, w)| if i == 0 { w.clone() } else { format!(" {w}") })
         .collect();
     match max_tokens {
-        Some(limit) if (limit as usize) < tokens.len() => (tokens[..limit as usize].to_vec(), "length"),
+        Some(limit) if (limit as usize) < tokens.len() => {
+            (tokens[..limit as usize].to_vec(), "length")
+        }
         _ => (tokens, "stop"),
     }
 }
@@ -482,7 +564,9 @@ async fn generate(server: Sim, body: Bytes, chat: bool) -> Response {
         Ok(g) => g,
         Err(r) => return r,
     };
-    server.prompt_tokens.fetch_add(gen.prompt_tokens, Ordering::Relaxed);
+    server
+        .prompt_tokens
+        .fetch_add(gen.prompt_tokens, Ordering::Relaxed);
     if gen.stream {
         return stream(server, gen, chat);
     }
@@ -524,11 +608,16 @@ struct RunningGuard {
 impl RunningGuard {
     fn new(server: Arc<VllmServer>) -> Self {
         server.running.fetch_add(1, Ordering::Relaxed);
-        Self { server, done: false }
+        Self {
+            server,
+            done: false,
+        }
     }
 
     fn finish(mut self, generated: u64) {
-        self.server.generation_tokens.fetch_add(generated, Ordering::Relaxed);
+        self.server
+            .generation_tokens
+            .fetch_add(generated, Ordering::Relaxed);
         self.server.finished.fetch_add(1, Ordering::Relaxed);
         self.done = true;
     }
@@ -539,7 +628,8 @@ impl Drop for RunningGuard {
         self.server.running.fetch_sub(1, Ordering::Relaxed);
         if !self.done {
             self.server.aborted.fetch_add(1, Ordering::Relaxed);
-            self.server.log("INFO", "async_llm.py:406", "Aborted request.");
+            self.server
+                .log("INFO", "async_llm.py:406", "Aborted request.");
         }
     }
 }
@@ -598,21 +688,68 @@ async fn metrics(State(server): State<Sim>) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let labels = format!("engine=\"0\",model_name=\"{}\"", server.args.served_model_name);
+    let labels = format!(
+        "engine=\"0\",model_name=\"{}\"",
+        server.args.served_model_name
+    );
     let running = server.running.load(Ordering::Relaxed);
     let kv = (running as f64 * 0.02).min(1.0);
     let mut out = String::new();
     let mut metric = |name: &str, kind: &str, help: &str, value: String| {
-        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{{{labels}}} {value}\n"));
+        out.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{{{labels}}} {value}\n"
+        ));
     };
-    metric("vllm:num_requests_running", "gauge", "Number of requests in model execution batches.", format!("{running}.0"));
-    metric("vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.", "0.0".into());
-    metric("vllm:kv_cache_usage_perc", "gauge", "KV-cache usage. 1 means 100 percent usage.", format!("{kv}"));
-    metric("vllm:prompt_tokens_total", "counter", "Number of prefill tokens processed.", format!("{}.0", server.prompt_tokens.load(Ordering::Relaxed)));
-    metric("vllm:generation_tokens_total", "counter", "Number of generation tokens processed.", format!("{}.0", server.generation_tokens.load(Ordering::Relaxed)));
-    metric("vllm:request_success_total", "counter", "Count of successfully processed requests.", format!("{}.0", server.finished.load(Ordering::Relaxed)));
-    metric("vllm:request_aborted_total", "counter", "Count of requests aborted by their client (simulator only).", format!("{}.0", server.aborted.load(Ordering::Relaxed)));
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
+    metric(
+        "vllm:num_requests_running",
+        "gauge",
+        "Number of requests in model execution batches.",
+        format!("{running}.0"),
+    );
+    metric(
+        "vllm:num_requests_waiting",
+        "gauge",
+        "Number of requests waiting to be processed.",
+        "0.0".into(),
+    );
+    metric(
+        "vllm:kv_cache_usage_perc",
+        "gauge",
+        "KV-cache usage. 1 means 100 percent usage.",
+        format!("{kv}"),
+    );
+    metric(
+        "vllm:prompt_tokens_total",
+        "counter",
+        "Number of prefill tokens processed.",
+        format!("{}.0", server.prompt_tokens.load(Ordering::Relaxed)),
+    );
+    metric(
+        "vllm:generation_tokens_total",
+        "counter",
+        "Number of generation tokens processed.",
+        format!("{}.0", server.generation_tokens.load(Ordering::Relaxed)),
+    );
+    metric(
+        "vllm:request_success_total",
+        "counter",
+        "Count of successfully processed requests.",
+        format!("{}.0", server.finished.load(Ordering::Relaxed)),
+    );
+    metric(
+        "vllm:request_aborted_total",
+        "counter",
+        "Count of requests aborted by their client (simulator only).",
+        format!("{}.0", server.aborted.load(Ordering::Relaxed)),
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
 }
 
 #[cfg(test)]

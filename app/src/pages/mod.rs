@@ -1,0 +1,3 @@
+//! One module per page; each holds its server functions beside the components that call them.
+
+pub mod overview;

@@ -1,0 +1,96 @@
+//! Start-up: from checked [`Settings`] to a running [`AppState`].
+//!
+//! This is the one place that knows whether the cluster is simulated. With no node configured
+//! it starts the simulated cluster and turns the simulator's description into ordinary
+//! [`NodeConfig`]s (host-key pins included); from then on nothing distinguishes it.
+
+use std::sync::Arc;
+
+use spark_sim::{SimCluster, SimOptions, Timing};
+
+use crate::cluster::Cluster;
+use crate::config::{ClusterSource, ConfigError, NodeConfig, ServiceConfig, ServiceKind, Settings};
+use crate::monitor::Monitor;
+use crate::ssh::keys::{ControllerKey, KeyError};
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootError {
+    #[error("configuration error: {0}")]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("simulated cluster: {0}")]
+    Sim(#[from] spark_sim::SimError),
+}
+
+const SIMULATED_NOTE: &str =
+    "Simulated cluster: two virtual Sparks running inside this server, no hardware needed. \
+To manage real nodes, set SPARK1_HOST/SPARK1_USER (and SPARK2_*) or provide a cluster file.";
+
+/// Builds the state and starts the health monitor.
+pub async fn start(settings: Settings) -> Result<Arc<AppState>, BootError> {
+    let key = ControllerKey::load_or_create(&settings.ssh_key_path, settings.generate_key)?;
+    let (nodes, sim, note) = match settings.source {
+        ClusterSource::Simulated => {
+            let timing = Timing {
+                load: settings.sim.load,
+                token_interval: settings.sim.token_interval,
+            };
+            let (sim, nodes) = start_simulated(&key, timing).await?;
+            tracing::info!("no nodes configured: started the simulated two-Spark cluster");
+            (nodes, Some(sim), Some(SIMULATED_NOTE.to_string()))
+        }
+        _ => (settings.nodes.clone(), None, None),
+    };
+    let cluster = Arc::new(Cluster::new(
+        nodes,
+        key.private.clone(),
+        &settings.known_hosts,
+    )?);
+    let monitor = Monitor::new(&cluster, note);
+    monitor.start(cluster.clone());
+    Ok(Arc::new(AppState {
+        settings,
+        key,
+        cluster,
+        monitor,
+        sim,
+    }))
+}
+
+/// Starts the simulator, authorising `key`, and describes its nodes as configuration.
+pub async fn start_simulated(
+    key: &ControllerKey,
+    timing: Timing,
+) -> Result<(SimCluster, Vec<NodeConfig>), spark_sim::SimError> {
+    let mut options = SimOptions::two_sparks(key.public());
+    options.timing = timing;
+    let sim = SimCluster::start(options).await?;
+    let nodes = sim_node_configs(&sim);
+    Ok((sim, nodes))
+}
+
+/// The simulator's nodes as the controller's configuration, host keys pinned.
+pub fn sim_node_configs(sim: &SimCluster) -> Vec<NodeConfig> {
+    sim.describe()
+        .into_iter()
+        .map(|info| NodeConfig {
+            name: info.name,
+            host: info.ip,
+            user: info.user,
+            ssh_port: info.ssh_port,
+            host_key: Some(info.host_key),
+            services: info
+                .services
+                .into_iter()
+                .filter_map(|(name, port)| {
+                    ServiceKind::ALL
+                        .into_iter()
+                        .find(|k| k.name() == name)
+                        .map(|kind| ServiceConfig { kind, port })
+                })
+                .collect(),
+        })
+        .collect()
+}

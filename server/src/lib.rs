@@ -1,0 +1,23 @@
+//! # spark-control — the server
+//!
+//! One axum process that hosts the dashboard (the `app` crate, server-rendered and hydrated)
+//! and the REST gateway for LAN apps, and drives the cluster over SSH and HTTP.
+//!
+//! How the parts fit, in the order a request or a start-up meets them:
+//! - [`config`] — environment variables and the cluster file, checked once at start.
+//! - [`boot`] — from settings to running state; starts the simulated cluster when nothing is
+//!   configured (the only place that knows it is simulated).
+//! - [`ssh`] — the controller's key, host-key pinning, one reused connection per node, and
+//!   [`ssh::command_line`], the only way a remote command line is built.
+//! - [`cluster`] — nodes and their probes (SSH for node state, HTTP for service health).
+//! - [`monitor`] — background probe loops that keep the latest picture in memory.
+//! - [`http`] — routers per concern, merged with the Leptos routes.
+//! - [`state`] — the shared `AppState`, which also backs the dashboard's server functions.
+
+pub mod boot;
+pub mod cluster;
+pub mod config;
+pub mod http;
+pub mod monitor;
+pub mod ssh;
+pub mod state;

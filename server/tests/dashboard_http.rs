@@ -1,0 +1,96 @@
+//! The whole server on the embedded simulated cluster, over real HTTP: what a newcomer's first
+//! run serves.
+
+use std::time::{Duration, Instant};
+
+use server::config::Settings;
+
+struct Running {
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().display().to_string();
+    let settings = Settings::from_vars(|k| (k == "DATA_DIR").then(|| data.clone())).unwrap();
+    let state = server::boot::start(settings).await.unwrap();
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("spark-control")
+        .build();
+    let app = server::http::app(state, options);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Running { base, _dir: dir }
+}
+
+async fn health(base: &str) -> serde_json::Value {
+    reqwest::get(format!("{base}/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn health_reports_both_simulated_sparks_and_the_loaded_model() {
+    let server = start().await;
+    let first = reqwest::get(format!("{}/health", server.base))
+        .await
+        .unwrap();
+    assert_eq!(
+        first.status(),
+        200,
+        "the controller answers before any probe finished"
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let report = loop {
+        let report = health(&server.base).await;
+        if report["status"] == "ok" {
+            break report;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "cluster never came up: {report:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let names: Vec<&str> = report["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["spark-1", "spark-2"]);
+    let vllm = &report["services"][0];
+    assert_eq!(
+        (
+            vllm["name"].as_str(),
+            vllm["node"].as_str(),
+            vllm["status"].as_str()
+        ),
+        (Some("vllm"), Some("spark-1"), Some("up"))
+    );
+    assert_eq!(vllm["model"], "gpt-oss-120b");
+    assert!(vllm["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+}
+
+#[tokio::test]
+async fn dashboard_page_is_server_rendered_with_node_cards() {
+    let server = start().await;
+    // Let the first probes land so the rendered page carries real data.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let page = reqwest::get(&server.base).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Cluster overview"), "{html}");
+    assert!(html.contains("data-testid=\"node-spark-1\""), "{html}");
+    assert!(html.contains("data-testid=\"node-spark-2\""), "{html}");
+    assert!(html.contains("gpt-oss-120b"), "the loaded model is shown");
+}
