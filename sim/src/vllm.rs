@@ -373,18 +373,23 @@ fn router(server: Sim) -> Router {
         .with_state(server)
 }
 
-fn alive(server: &Sim) -> Result<Arc<VllmServer>, Response> {
-    server
-        .upgrade()
-        .ok_or_else(|| StatusCode::SERVICE_UNAVAILABLE.into_response())
+fn alive(server: &Sim) -> Result<Arc<VllmServer>, VllmError> {
+    server.upgrade().ok_or_else(|| {
+        VllmError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The engine has shut down",
+            "ServiceUnavailableError",
+        )
+    })
 }
 
 /// Applies the service's injected fault before the real handler runs.
-async fn faults(State(server): State<Sim>, request: Request, next: Next) -> Response {
-    let server = match alive(&server) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn faults(
+    State(server): State<Sim>,
+    request: Request,
+    next: Next,
+) -> Result<Response, VllmError> {
+    let server = alive(&server)?;
     let fault = server.faults.get(SERVICE);
     if fault.hang {
         std::future::pending::<()>().await;
@@ -395,30 +400,55 @@ async fn faults(State(server): State<Sim>, request: Request, next: Next) -> Resp
     if let Some(status) = fault.error_status {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
         if request.uri().path() == "/health" {
-            return status.into_response();
+            return Ok(status.into_response());
         }
-        return error(status, "Simulated upstream fault", "InternalServerError");
+        return Err(VllmError::new(
+            status,
+            "Simulated upstream fault",
+            "InternalServerError",
+        ));
     }
-    next.run(request).await
+    Ok(next.run(request).await)
 }
 
-/// vLLM's error body, with the HTTP status repeated as `code`.
-pub fn error(status: StatusCode, message: &str, kind: &str) -> Response {
-    let body = json!({"error": {"message": message, "type": kind, "param": null, "code": status.as_u16()}});
-    (status, Json(body)).into_response()
+/// An error as vLLM reports it: `{"error": {"message", "type", "param", "code"}}`, with the
+/// HTTP status repeated as `code`.
+#[derive(Debug)]
+pub struct VllmError {
+    status: StatusCode,
+    message: String,
+    kind: &'static str,
+}
+
+impl VllmError {
+    pub fn new(status: StatusCode, message: impl Into<String>, kind: &'static str) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            kind,
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message, "BadRequestError")
+    }
+}
+
+impl IntoResponse for VllmError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"message": self.message, "type": self.kind, "param": null, "code": self.status.as_u16()}});
+        (self.status, Json(body)).into_response()
+    }
 }
 
 async fn health() -> StatusCode {
     StatusCode::OK
 }
 
-async fn models(State(server): State<Sim>) -> Response {
-    let server = match alive(&server) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn models(State(server): State<Sim>) -> Result<Response, VllmError> {
+    let server = alive(&server)?;
     let a = &server.args;
-    Json(json!({
+    Ok(Json(json!({
         "object": "list",
         "data": [{
             "id": a.served_model_name,
@@ -431,7 +461,7 @@ async fn models(State(server): State<Sim>) -> Response {
             "permission": [],
         }]
     }))
-    .into_response()
+    .into_response())
 }
 
 /// What a generation request asked for, common to chat and completions.
@@ -444,19 +474,14 @@ struct Generation {
     include_usage: bool,
 }
 
-fn parse_request(server: &VllmServer, body: &Bytes, chat: bool) -> Result<Generation, Response> {
-    let request: Value = serde_json::from_slice(body).map_err(|e| {
-        error(
-            StatusCode::BAD_REQUEST,
-            &format!("JSON decode error: {e}"),
-            "BadRequestError",
-        )
-    })?;
+fn parse_request(server: &VllmServer, body: &Bytes, chat: bool) -> Result<Generation, VllmError> {
+    let request: Value = serde_json::from_slice(body)
+        .map_err(|e| VllmError::bad_request(format!("JSON decode error: {e}")))?;
     let model = request.get("model").and_then(Value::as_str);
     if let Some(model) = model.filter(|m| *m != server.args.served_model_name) {
-        return Err(error(
+        return Err(VllmError::new(
             StatusCode::NOT_FOUND,
-            &format!("The model `{model}` does not exist."),
+            format!("The model `{model}` does not exist."),
             "NotFoundError",
         ));
     }
@@ -464,13 +489,7 @@ fn parse_request(server: &VllmServer, body: &Bytes, chat: bool) -> Result<Genera
         let messages = request
             .get("messages")
             .and_then(Value::as_array)
-            .ok_or_else(|| {
-                error(
-                    StatusCode::BAD_REQUEST,
-                    "Field required: messages",
-                    "BadRequestError",
-                )
-            })?;
+            .ok_or_else(|| VllmError::bad_request("Field required: messages"))?;
         messages
             .iter()
             .filter_map(|m| m.get("content").and_then(Value::as_str))
@@ -484,13 +503,7 @@ fn parse_request(server: &VllmServer, body: &Bytes, chat: bool) -> Result<Genera
                 .filter_map(Value::as_str)
                 .collect::<Vec<_>>()
                 .join(" "),
-            _ => {
-                return Err(error(
-                    StatusCode::BAD_REQUEST,
-                    "Field required: prompt",
-                    "BadRequestError",
-                ))
-            }
+            _ => return Err(VllmError::bad_request("Field required: prompt")),
         }
     };
     let max_tokens = request
@@ -547,28 +560,22 @@ fn usage(prompt: u64, completion: u64) -> Value {
     json!({"prompt_tokens": prompt, "total_tokens": prompt + completion, "completion_tokens": completion, "prompt_tokens_details": null})
 }
 
-async fn chat_completions(State(server): State<Sim>, body: Bytes) -> Response {
+async fn chat_completions(State(server): State<Sim>, body: Bytes) -> Result<Response, VllmError> {
     generate(server, body, true).await
 }
 
-async fn completions(State(server): State<Sim>, body: Bytes) -> Response {
+async fn completions(State(server): State<Sim>, body: Bytes) -> Result<Response, VllmError> {
     generate(server, body, false).await
 }
 
-async fn generate(server: Sim, body: Bytes, chat: bool) -> Response {
-    let server = match alive(&server) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let gen = match parse_request(&server, &body, chat) {
-        Ok(g) => g,
-        Err(r) => return r,
-    };
+async fn generate(server: Sim, body: Bytes, chat: bool) -> Result<Response, VllmError> {
+    let server = alive(&server)?;
+    let gen = parse_request(&server, &body, chat)?;
     server
         .prompt_tokens
         .fetch_add(gen.prompt_tokens, Ordering::Relaxed);
     if gen.stream {
-        return stream(server, gen, chat);
+        return Ok(stream(server, gen, chat));
     }
     let guard = RunningGuard::new(server.clone());
     tokio::time::sleep(server.timing.token_interval * gen.tokens.len() as u32).await;
@@ -595,7 +602,7 @@ async fn generate(server: Sim, body: Bytes, chat: bool) -> Response {
             "usage": usage(gen.prompt_tokens, completion_tokens), "kv_transfer_params": null
         })
     };
-    Json(body).into_response()
+    Ok(Json(body).into_response())
 }
 
 /// Counts a request as running for `/metrics`; a request dropped before `finish` was aborted
@@ -683,11 +690,8 @@ fn stream(server: Arc<VllmServer>, gen: Generation, chat: bool) -> Response {
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
-async fn metrics(State(server): State<Sim>) -> Response {
-    let server = match alive(&server) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn metrics(State(server): State<Sim>) -> Result<Response, VllmError> {
+    let server = alive(&server)?;
     let labels = format!(
         "engine=\"0\",model_name=\"{}\"",
         server.args.served_model_name
@@ -742,14 +746,14 @@ async fn metrics(State(server): State<Sim>) -> Response {
         "Count of requests aborted by their client (simulator only).",
         format!("{}.0", server.aborted.load(Ordering::Relaxed)),
     );
-    (
+    Ok((
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         out,
     )
-        .into_response()
+        .into_response())
 }
 
 #[cfg(test)]

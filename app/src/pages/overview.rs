@@ -171,7 +171,7 @@ fn NodeCard(node: NodeStatus) -> impl IntoView {
             })}
             <h4>"Containers"</h4>
             {if containers.is_empty() {
-                view! { <p class="empty">"None running."</p> }.into_any()
+                view! { <p class="empty">"No containers."</p> }.into_any()
             } else {
                 view! {
                     <ul class="containers">

@@ -1,0 +1,44 @@
+import { defineConfig } from '@playwright/test';
+
+// The release binary serves the dashboard on the embedded simulated cluster, with a fresh data
+// dir each run. Port 9998 keeps it clear of a developer's own server on 9999.
+const PORT = 9998;
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      // Debian's Chromium; Playwright's own browser download is not reachable here.
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command: 'rm -rf .e2e-data && ../target/release/spark-control',
+    cwd: '.',
+    url: `http://127.0.0.1:${PORT}/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      BIND_PORT: String(PORT),
+      BIND_ADDR: '127.0.0.1',
+      DATA_DIR: '.e2e-data',
+      LEPTOS_SITE_ROOT: '../target/site',
+      MODELS_YAML: '../models.yaml',
+      SIM_LOAD_SECS: '3',
+      RUST_LOG: 'warn',
+    },
+  },
+});
