@@ -11,6 +11,7 @@
 
 pub mod pages;
 pub mod status;
+pub mod swap;
 
 #[cfg(feature = "ssr")]
 pub mod backend;

@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use spark_sim::{SimCluster, SimOptions, Timing};
 
+use crate::catalog::Catalog;
 use crate::cluster::Cluster;
 use crate::config::{ClusterSource, ConfigError, NodeConfig, ServiceConfig, ServiceKind, Settings};
 use crate::monitor::Monitor;
 use crate::ssh::keys::{ControllerKey, KeyError};
 use crate::state::AppState;
+use crate::swap::Swapper;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootError {
@@ -24,6 +26,9 @@ pub enum BootError {
     Sim(#[from] spark_sim::SimError),
 }
 
+/// How often a loading model's log and readiness are checked during a swap.
+const SWAP_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
 const SIMULATED_NOTE: &str =
     "Simulated cluster: two virtual Sparks running inside this server, no hardware needed. \
 To manage real nodes, set SPARK1_HOST/SPARK1_USER (and SPARK2_*) or provide a cluster file.";
@@ -31,6 +36,12 @@ To manage real nodes, set SPARK1_HOST/SPARK1_USER (and SPARK2_*) or provide a cl
 /// Builds the state and starts the health monitor.
 pub async fn start(settings: Settings) -> Result<Arc<AppState>, BootError> {
     let key = ControllerKey::load_or_create(&settings.ssh_key_path, settings.generate_key)?;
+    let catalog = if settings.models_yaml.is_file() || settings.models_yaml_required {
+        Catalog::load(&settings.models_yaml)?
+    } else {
+        tracing::warn!(path = %settings.models_yaml.display(), "no model catalog: swaps are unavailable until MODELS_YAML points at one");
+        Catalog { models: Vec::new() }
+    };
     let (nodes, sim, note) = match settings.source {
         ClusterSource::Simulated => {
             let timing = Timing {
@@ -50,11 +61,18 @@ pub async fn start(settings: Settings) -> Result<Arc<AppState>, BootError> {
     )?);
     let monitor = Monitor::new(&cluster, note);
     monitor.start(cluster.clone());
+    let swapper = Swapper::new(
+        cluster.clone(),
+        Arc::new(catalog),
+        monitor.clone(),
+        SWAP_POLL,
+    );
     Ok(Arc::new(AppState {
         settings,
         key,
         cluster,
         monitor,
+        swapper,
         sim,
     }))
 }

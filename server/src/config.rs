@@ -115,6 +115,8 @@ pub struct Settings {
     pub generate_key: bool,
     pub known_hosts: PathBuf,
     pub models_yaml: PathBuf,
+    /// Whether `MODELS_YAML` was given (then a missing file is an error, not an empty catalog).
+    pub models_yaml_required: bool,
     pub source: ClusterSource,
     /// Empty when `source` is `Simulated`: the simulator fills it in at start.
     pub nodes: Vec<NodeConfig>,
@@ -187,6 +189,7 @@ impl Settings {
         let known_hosts = var("SSH_KNOWN_HOSTS")
             .map(PathBuf::from)
             .unwrap_or_else(|| key_dir.join("known_hosts"));
+        let models_yaml_required = var("MODELS_YAML").is_some();
         let models_yaml = PathBuf::from(var("MODELS_YAML").unwrap_or_else(|| "models.yaml".into()));
 
         let uses_env = ["SPARK1_HOST", "SPARK1_USER", "SPARK2_HOST", "SPARK2_USER"]
@@ -218,6 +221,7 @@ impl Settings {
             generate_key,
             known_hosts,
             models_yaml,
+            models_yaml_required,
             source,
             nodes,
             sim,

@@ -12,12 +12,15 @@
 //! - [`cluster`] — nodes and their probes (SSH for node state, HTTP for service health).
 //! - [`monitor`] — background probe loops that keep the latest picture in memory.
 //! - [`http`] — routers per concern, merged with the Leptos routes.
+//! - [`catalog`] and [`swap`] — the model catalog and the one-at-a-time swap orchestrator.
 //! - [`state`] — the shared `AppState`, which also backs the dashboard's server functions.
 
 pub mod boot;
+pub mod catalog;
 pub mod cluster;
 pub mod config;
 pub mod http;
 pub mod monitor;
 pub mod ssh;
 pub mod state;
+pub mod swap;

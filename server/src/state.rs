@@ -9,12 +9,14 @@ use crate::cluster::Cluster;
 use crate::config::Settings;
 use crate::monitor::Monitor;
 use crate::ssh::keys::ControllerKey;
+use crate::swap::Swapper;
 
 pub struct AppState {
     pub settings: Settings,
     pub key: ControllerKey,
     pub cluster: Arc<Cluster>,
     pub monitor: Arc<Monitor>,
+    pub swapper: Arc<Swapper>,
     /// The embedded simulated cluster, kept alive as long as the server when it runs.
     pub sim: Option<spark_sim::SimCluster>,
 }

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod health;
+pub mod swap;
 
 use std::sync::Arc;
 
@@ -31,7 +32,8 @@ pub fn app(state: Arc<AppState>, leptos_options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler(app::shell))
         .with_state(leptos_options);
     Router::new()
-        .merge(health::routes(state))
+        .merge(health::routes(state.clone()))
+        .merge(swap::routes(state))
         .merge(pages)
         .layer(TraceLayer::new_for_http())
 }

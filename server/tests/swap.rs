@@ -1,0 +1,378 @@
+//! Model swaps end to end on the simulated cluster, over the REST API: the controller drives the
+//! simulated Spark over real SSH and waits on real HTTP readiness.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use server::config::Settings;
+use server::state::AppState;
+use spark_sim::Fault;
+
+const CATALOG: &str = r#"
+models:
+  - id: gpt-oss-120b
+    served_model_name: gpt-oss-120b
+    name: GPT-OSS 120B
+    nodes: 1
+    memory_gib: 90
+    ready_timeout_secs: 30
+    launch:
+      container:
+        image: vllm-node:latest
+        model: openai/gpt-oss-120b
+        args: ["--gpu-memory-utilization", "0.7"]
+  - id: tiny
+    served_model_name: tiny
+    name: Tiny
+    nodes: 1
+    memory_gib: 10
+    ready_timeout_secs: 30
+    launch:
+      container:
+        image: vllm-node:latest
+        model: org/Tiny-1B
+        args: ["--gpu-memory-utilization", "0.1", "--chat-template=x; docker rm -f vllm $(reboot)"]
+  - id: broken
+    served_model_name: broken
+    name: Broken
+    nodes: 1
+    memory_gib: 10
+    ready_timeout_secs: 30
+    launch:
+      container:
+        image: vllm-node:latest
+        model: org/Broken
+        args: ["--max-model-len", "lots"]
+  - id: stuck
+    served_model_name: stuck
+    name: Stuck
+    nodes: 1
+    memory_gib: 10
+    ready_timeout_secs: 10
+    launch:
+      container:
+        image: vllm-node:latest
+        model: org/Stuck
+  - id: huge
+    served_model_name: huge
+    name: Huge
+    nodes: 1
+    memory_gib: 500
+    ready_timeout_secs: 30
+    launch:
+      container:
+        image: vllm-node:latest
+        model: org/Huge
+"#;
+
+struct Server {
+    base: String,
+    state: Arc<AppState>,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("models.yaml");
+    std::fs::write(&catalog, CATALOG).unwrap();
+    let vars = [
+        ("DATA_DIR", dir.path().display().to_string()),
+        ("MODELS_YAML", catalog.display().to_string()),
+        ("SIM_LOAD_SECS", "1".into()),
+        ("SIM_TOKEN_MS", "1".into()),
+    ];
+    let settings =
+        Settings::from_vars(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+            .unwrap();
+    let state = server::boot::start(settings).await.unwrap();
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("spark-control")
+        .build();
+    let app = server::http::app(state.clone(), options);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let server = Server {
+        base,
+        state,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    };
+    server.wait_loaded("gpt-oss-120b").await;
+    server
+}
+
+impl Server {
+    async fn post_swap(&self, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}/api/swap", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn wait_finished(&self) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(40);
+        loop {
+            let swap = self.get("/api/swap").await["swap"].clone();
+            if ["ready", "rolled_back", "failed"]
+                .contains(&swap["phase"].as_str().unwrap_or_default())
+            {
+                return swap;
+            }
+            assert!(Instant::now() < deadline, "swap never finished: {swap:#}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn wait_loaded(&self, served: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while self.get("/api/models").await["loaded"] != served {
+            assert!(Instant::now() < deadline, "{served} never showed as loaded");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn sim(&self) -> &spark_sim::SimCluster {
+        self.state.sim.as_ref().unwrap()
+    }
+
+    fn node_exec(&self, command: &str) -> String {
+        spark_sim::shell::run(self.sim().node("spark-1").unwrap(), command).stdout
+    }
+}
+
+#[tokio::test]
+async fn a_swap_runs_end_to_end_one_at_a_time_with_progress() {
+    let server = start().await;
+    let mut events = server
+        .http
+        .get(format!("{}/api/swap/events", server.base))
+        .send()
+        .await
+        .unwrap();
+
+    let (code, body) = server.post_swap(json!({"model": "tiny"})).await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["swap"]["from_model"], "gpt-oss-120b");
+    let (code, busy) = server.post_swap(json!({"model": "gpt-oss-120b"})).await;
+    assert_eq!(code, 409, "a second swap is refused while one runs: {busy}");
+    assert_eq!(
+        busy["swap"]["to_model"], "tiny",
+        "409 carries the running swap's status"
+    );
+
+    let done = server.wait_finished().await;
+    assert_eq!(done["phase"], "ready", "{done:#}");
+    let phases: Vec<&str> = done["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["phase"].as_str().unwrap())
+        .collect();
+    for expected in ["checking", "stopping", "starting", "ready"] {
+        assert!(phases.contains(&expected), "{phases:?}");
+    }
+    assert!(
+        phases.contains(&"loading") || phases.contains(&"warming_up"),
+        "log progress was followed: {phases:?}"
+    );
+    server.wait_loaded("tiny").await;
+
+    // The SSE stream delivered the progress as it happened.
+    let mut seen = String::new();
+    while !seen.contains("\"phase\":\"ready\"") {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), events.chunk())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(
+        seen.contains("event: status") && seen.contains("\"phase\":\"stopping\""),
+        "{seen}"
+    );
+
+    // Only the new model runs: nothing orphaned, and the hostile catalog value arrived as one
+    // argument instead of running as a command.
+    let ps = server.node_exec("docker ps -a --format {{.Names}}");
+    assert_eq!(ps, "vllm\n");
+    let cmd = server.node_exec("docker inspect --format '{{json .Config.Cmd}}' vllm");
+    assert!(
+        cmd.contains("\"--chat-template=x; docker rm -f vllm $(reboot)\""),
+        "{cmd}"
+    );
+
+    let history = server.get("/api/swap/history").await;
+    assert_eq!(history["swaps"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn refused_requests_change_nothing() {
+    let server = start().await;
+    let (code, body) = server.post_swap(json!({"model": "nope"})).await;
+    assert_eq!(
+        (code, body["error"]["code"].as_u64()),
+        (404, Some(404)),
+        "{body}"
+    );
+    let (code, body) = server.post_swap(json!({"model": "huge"})).await;
+    assert_eq!(code, 422, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("GiB"),
+        "{body}"
+    );
+    let (code, body) = server.post_swap(json!({"model": "gpt-oss-120b"})).await;
+    assert_eq!(code, 409, "already loaded: {body}");
+    let bad = server
+        .http
+        .post(format!("{}/api/swap", server.base))
+        .header("content-type", "application/json")
+        .body("{\"model\":")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let body: Value = bad.json().await.unwrap();
+    assert!(
+        body["error"]["message"].as_str().unwrap().len() > 5,
+        "{body}"
+    );
+
+    let (code, plan) = server
+        .post_swap(json!({"model": "tiny", "dry_run": true}))
+        .await;
+    assert_eq!(code, 200, "{plan}");
+    assert_eq!(plan["swap"]["phase"], "planned");
+    let commands: Vec<&str> = plan["swap"]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(commands[0], "docker stop -t 30 vllm");
+    assert!(
+        commands
+            .last()
+            .unwrap()
+            .contains("'--chat-template=x; docker rm -f vllm $(reboot)'"),
+        "{commands:?}"
+    );
+
+    // An unreachable node: refused before anything is stopped.
+    server
+        .sim()
+        .set_fault(
+            "spark-1",
+            "ssh",
+            Fault {
+                down: true,
+                ..Fault::default()
+            },
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while server.get("/health").await["nodes"][0]["status"] != "down" {
+        assert!(Instant::now() < deadline, "node never reported down");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (code, body) = server.post_swap(json!({"model": "tiny"})).await;
+    assert_eq!(code, 503, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was changed"),
+        "{body}"
+    );
+    server
+        .sim()
+        .set_fault("spark-1", "ssh", Fault::default())
+        .await
+        .unwrap();
+    assert!(
+        server
+            .node_exec("docker ps --format {{.Names}}")
+            .contains("vllm"),
+        "the old model still runs"
+    );
+    assert!(server.get("/api/swap/history").await["swaps"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn a_model_that_fails_to_start_rolls_back_to_the_previous_one() {
+    let server = start().await;
+    let (code, _) = server.post_swap(json!({"model": "broken"})).await;
+    assert_eq!(code, 202);
+    let done = server.wait_finished().await;
+    assert_eq!(done["phase"], "rolled_back", "{done:#}");
+    assert!(
+        done["error"]
+            .as_str()
+            .unwrap()
+            .contains("rolled back to gpt-oss-120b"),
+        "{done:#}"
+    );
+    server.wait_loaded("gpt-oss-120b").await;
+}
+
+#[tokio::test]
+async fn a_model_that_never_gets_ready_times_out_and_rolls_back() {
+    let server = start().await;
+    // vLLM's health answers 503 for the new model: it never becomes ready.
+    server
+        .sim()
+        .set_fault(
+            "spark-1",
+            "vllm",
+            Fault {
+                error_status: Some(503),
+                ..Fault::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (code, _) = server.post_swap(json!({"model": "stuck"})).await;
+    assert_eq!(code, 202);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.get("/api/swap").await["swap"]["phase"] != "rolling_back" {
+        assert!(Instant::now() < deadline, "no rollback started");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server
+        .sim()
+        .set_fault("spark-1", "vllm", Fault::default())
+        .await
+        .unwrap();
+    let done = server.wait_finished().await;
+    assert_eq!(done["phase"], "rolled_back", "{done:#}");
+    assert!(
+        done["error"]
+            .as_str()
+            .unwrap()
+            .contains("did not become ready within 10 s"),
+        "{done:#}"
+    );
+    server.wait_loaded("gpt-oss-120b").await;
+}
