@@ -1,0 +1,399 @@
+//! E-mail addresses, identifying URLs and paths, and IP addresses.
+//!
+//! * E-mail: RFC-ish ASCII local part and dotted domain with a letter TLD.
+//! * URL: any `scheme://…` (http, ssh, postgres, …) or `www.…` link is a
+//!   candidate, but only those
+//!   with credentials (`user:pass@host`), a personal path segment
+//!   (`/users/NAME`, `/home/NAME`, `/profile/NAME`, `/~NAME`, …) or a
+//!   personal query parameter (`?email=`, `name=`, `token=`, …) are kept.
+//!   Bare filesystem paths under a home directory (`/home/NAME/…`,
+//!   `/Users/NAME/…`, `C:\Users\NAME\…`) are kept too, as kind URL.
+//! * User names after a label (`username: jdoe`, `user: jdoe (…)`), as
+//!   kind PERSON.
+//! * IPv4 (dotted quad, optional CIDR suffix) and IPv6 (validated by the
+//!   standard library parser).
+
+use super::{compile, scan, scan_captures, Candidate, Source, Verdict};
+use crate::placeholder::PiiKind;
+use crate::text::{char_at, char_before};
+use regex::Regex;
+use std::sync::LazyLock;
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"(?i-u)\b[a-z0-9][a-z0-9._%+\-]{0,63}@(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,24}\b",
+    )
+});
+
+/// Only the start of a link; its end is found by [`token_end`].
+static URL_START: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"(?i)(?-u:\b)[a-z][a-z0-9+.\-]{1,15}://|(?-u:\b)www\."));
+
+/// A home-directory path up to and including the user name segment.
+static HOME_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r#"/(?:home|Users|users)/[A-Za-z0-9._\-]{1,64}|(?-u:\b)[A-Za-z]:\\(?:Users|Documents and Settings)\\[^\\\s"'<>]+"#,
+    )
+});
+
+static IPV4: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"(?-u)\b(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/[0-9]{1,2})?\b",
+    )
+});
+
+static IPV6: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"(?i-u)(?:\b[0-9a-f]{1,4}|::)[0-9a-f:]{2,41}(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3})?(?:%[0-9a-z]{1,15})?",
+    )
+});
+
+/// A user name after a label: `username: jdoe`, `login=jdoe`, `user: jdoe`.
+static USERNAME: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"(?i)(?-u:\b)(?P<cue>user[ _\-]?name|user[ _\-]?id|login|handle|account name|user)[ ]{0,2}[:=][ ]{0,2}@?(?P<name>[a-z0-9][a-z0-9._\-]{1,63})(?-u:\b)",
+    )
+});
+
+/// Path segments after which the next segment names a person.
+const PERSONAL_SEGMENTS: &[&str] = &[
+    "users",
+    "user",
+    "home",
+    "u",
+    "profile",
+    "profiles",
+    "people",
+    "person",
+    "member",
+    "members",
+    "account",
+    "accounts",
+    "customer",
+    "customers",
+    "patient",
+    "patients",
+    "employee",
+    "employees",
+    "contact",
+    "contacts",
+    "in",
+];
+
+/// Query parameters whose value is personal or secret.
+const PERSONAL_PARAMS: &[&str] = &[
+    "email",
+    "e-mail",
+    "mail",
+    "user",
+    "username",
+    "user_name",
+    "login",
+    "name",
+    "fullname",
+    "full_name",
+    "first_name",
+    "firstname",
+    "last_name",
+    "lastname",
+    "surname",
+    "phone",
+    "tel",
+    "mobile",
+    "ssn",
+    "dob",
+    "birthdate",
+    "address",
+    "addr",
+    "zip",
+    "postcode",
+    "token",
+    "access_token",
+    "id_token",
+    "refresh_token",
+    "key",
+    "api_key",
+    "apikey",
+    "password",
+    "pass",
+    "passwd",
+    "pwd",
+    "secret",
+    "auth",
+    "session",
+    "sessionid",
+    "sid",
+    "sig",
+    "signature",
+    "account",
+    "iban",
+    "card",
+];
+
+pub(crate) fn detect(text: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate>) {
+    if kinds.contains(PiiKind::Email) && text.contains('@') {
+        scan(&EMAIL, text, PiiKind::Email, out, |m| {
+            Verdict::Accept(m.start(), m.end())
+        });
+    }
+    if kinds.contains(PiiKind::Url) {
+        // A link runs to the end of its token; a rejected link resumes the
+        // search after that token (links inside it were part of the check),
+        // so every byte is looked at once.
+        let mut pos = 0;
+        while let Some(m) = URL_START.find_at(text, pos) {
+            let raw_end = token_end(text, m.end());
+            let end = m.start() + trim_url_end(&text[m.start()..raw_end]);
+            if end > m.end() && url_is_personal(&text[m.start()..end]) {
+                out.push(Candidate::new(
+                    m.start(),
+                    end,
+                    PiiKind::Url,
+                    Source::Pattern,
+                ));
+            }
+            pos = raw_end.max(m.end());
+        }
+        scan(&HOME_PATH, text, PiiKind::Url, out, |m| {
+            // part of a longer token (e.g. a URL handled above)?
+            if char_before(text, m.start()).is_some_and(|b| b.is_alphanumeric() || b == '.') {
+                return Verdict::Reject;
+            }
+            let raw_end = token_end(text, m.end());
+            Verdict::Accept(
+                m.start(),
+                m.start() + trim_url_end(&text[m.start()..raw_end]),
+            )
+        });
+    }
+    if kinds.contains(PiiKind::Person) && text.contains([':', '=']) {
+        scan_captures(&USERNAME, text, PiiKind::Person, out, |c| {
+            match (c.name("cue"), c.name("name")) {
+                (Some(cue), Some(name))
+                    if username_ok(text, cue.as_str(), name.as_str(), name.end()) =>
+                {
+                    Verdict::Accept(name.start(), name.end())
+                }
+                _ => Verdict::Reject,
+            }
+        });
+    }
+    if kinds.contains(PiiKind::Ip) {
+        scan(&IPV4, text, PiiKind::Ip, out, |m| {
+            if ipv4_context_ok(text, m.start(), m.end()) {
+                Verdict::Accept(m.start(), m.end())
+            } else {
+                Verdict::Reject
+            }
+        });
+        if text.contains(':') {
+            scan(&IPV6, text, PiiKind::Ip, out, |m| {
+                match ipv6_prefix(m.as_str()) {
+                    Some(len) => Verdict::Accept(m.start(), m.start() + len),
+                    None => Verdict::Reject,
+                }
+            });
+        }
+    }
+}
+
+/// End of the URL-ish token that continues at `from`.
+fn token_end(text: &str, from: usize) -> usize {
+    text[from..]
+        .char_indices()
+        .find(|&(_, c)| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '<' | '>' | '"' | '\'' | '`' | '[' | ']' | '{' | '}' | '|' | '^'
+                )
+        })
+        .map_or(text.len(), |(i, _)| from + i)
+}
+
+/// After an explicit label (`username:`) any handle counts. After a plain
+/// `user:` (also a chat role label) only a lowercase handle that has a
+/// digit or `._-` in it, or stands alone before `(`, `,` or a line end.
+fn username_ok(text: &str, cue: &str, name: &str, end: usize) -> bool {
+    if crate::names::is_stopword(&name.to_lowercase()) {
+        return false;
+    }
+    if !cue.eq_ignore_ascii_case("user") {
+        return true;
+    }
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        return false;
+    }
+    let marked = name.contains(|c: char| c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    let rest = text[end..].trim_start_matches(' ');
+    marked || rest.is_empty() || rest.starts_with(['(', ',', ';', '\n', '\r'])
+}
+
+/// Drops trailing sentence punctuation and an unbalanced closing paren.
+fn trim_url_end(s: &str) -> usize {
+    let mut end = s.len();
+    loop {
+        let t = &s[..end];
+        let Some(c) = t.chars().next_back() else {
+            break;
+        };
+        let drop = match c {
+            '.' | ',' | ';' | ':' | '!' | '?' | '*' | '_' => true,
+            ')' => t.matches('(').count() < t.matches(')').count(),
+            _ => false,
+        };
+        if drop {
+            end -= c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// Whether a URL carries credentials or identifies a person.
+pub(crate) fn url_is_personal(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let after_scheme = lower
+        .find("://")
+        .map_or(lower.as_str(), |p| &lower[p + 3..]);
+    let auth_end = after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len());
+    if after_scheme[..auth_end].contains('@') {
+        return true;
+    }
+    let rest = &after_scheme[auth_end..];
+    let (path, query) = match rest.find(['?', '#']) {
+        Some(q) => (&rest[..q], &rest[q + 1..]),
+        None => (rest, ""),
+    };
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    for (i, seg) in segs.iter().enumerate() {
+        if seg.starts_with('~') && seg.len() > 1 {
+            return true;
+        }
+        if seg.contains('@') {
+            return true;
+        }
+        if PERSONAL_SEGMENTS.contains(seg) && i + 1 < segs.len() {
+            return true;
+        }
+    }
+    query.split(['&', ';', '#']).any(|kv| {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        !v.is_empty() && (PERSONAL_PARAMS.contains(&k) || v.contains("%40") || v.contains('@'))
+    })
+}
+
+/// Rejects dotted quads that are part of longer dotted numbers (versions,
+/// OIDs) or explicitly labelled versions.
+fn ipv4_context_ok(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    if start >= 2 && b[start - 1] == b'.' && b[start - 2].is_ascii_digit() {
+        return false;
+    }
+    if end + 1 < b.len() && b[end] == b'.' && b[end + 1].is_ascii_digit() {
+        return false;
+    }
+    if matches!(char_before(text, start), Some('v' | 'V')) {
+        return false;
+    }
+    let before = text.get(start.saturating_sub(9)..start).unwrap_or("");
+    !before.to_ascii_lowercase().contains("version")
+        && !matches!(char_at(text, end), Some('-') if text[end..].starts_with("-rc"))
+}
+
+/// Longest prefix of a candidate that is a plausible IPv6 address.
+fn ipv6_prefix(s: &str) -> Option<usize> {
+    let mut end = s.len();
+    for _ in 0..3 {
+        let cand = &s[..end];
+        let addr = cand.split('%').next().unwrap_or(cand);
+        if addr.parse::<std::net::Ipv6Addr>().is_ok() && ipv6_plausible(addr) {
+            return Some(end);
+        }
+        let t = cand.trim_end_matches(':');
+        if t.len() == cand.len() {
+            break;
+        }
+        end = t.len();
+    }
+    None
+}
+
+/// Excludes code-like tokens (`abc::def`) and tiny forms (`::1`).
+fn ipv6_plausible(addr: &str) -> bool {
+    let groups = addr.split(':').filter(|g| !g.is_empty()).count();
+    let has_digit = addr.bytes().any(|b| b.is_ascii_digit());
+    has_digit && (groups >= 3 || (groups == 2 && addr.contains("::") && addr.len() >= 6))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::KindSet;
+
+    fn found(text: &str) -> Vec<(PiiKind, String)> {
+        let mut out = Vec::new();
+        detect(text, &KindSet::all(), &mut out);
+        let out = crate::resolve::resolve(out);
+        out.iter()
+            .map(|c| (c.kind, text[c.start..c.end].to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn emails() {
+        let f = found("Mail alice.smith+crm@example.co.uk or <bob@mail.example.org>.");
+        assert!(f.contains(&(PiiKind::Email, "alice.smith+crm@example.co.uk".into())));
+        assert!(f.contains(&(PiiKind::Email, "bob@mail.example.org".into())));
+        assert!(found("a@a.a@a.a@").is_empty());
+    }
+
+    #[test]
+    fn urls() {
+        let f =
+            found("See https://admin:hunter2@db.internal:5432/x, and https://example.com/docs.");
+        assert_eq!(
+            f,
+            vec![(
+                PiiKind::Url,
+                "https://admin:hunter2@db.internal:5432/x".into()
+            )]
+        );
+        assert!(url_is_personal("https://github.com/users/jdoe/repos"));
+        assert!(url_is_personal("https://x.com/reset?email=a%40b.com"));
+        assert!(url_is_personal("http://host/~mkowalski/cv.pdf"));
+        assert!(!url_is_personal("https://docs.rs/regex/latest/regex/"));
+        let f = found("Logs in /home/jsmith/.config/app.log and C:\\Users\\MariaG\\Desktop");
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].1, "/home/jsmith/.config/app.log");
+        assert_eq!(f[1].1, "C:\\Users\\MariaG\\Desktop");
+    }
+
+    #[test]
+    fn usernames() {
+        let f = found("Affected user: mkowalski (Marta), login=j.doe42; User: Hallo, user: yes");
+        let names: Vec<&str> = f.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(names, vec!["mkowalski", "j.doe42"]);
+    }
+
+    #[test]
+    fn ips() {
+        let f = found(
+            "Server 192.168.10.24 and 2001:db8:85a3::8a2e:370:7334, fe80::1ff:fe23:4567:890a.",
+        );
+        let ips: Vec<&str> = f.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(
+            ips,
+            vec![
+                "192.168.10.24",
+                "2001:db8:85a3::8a2e:370:7334",
+                "fe80::1ff:fe23:4567:890a"
+            ]
+        );
+        assert!(found("version 1.2.3.4 and v10.0.0.1 and 1.2.3.4.5").is_empty());
+        assert!(found("use std::fmt; at 12:30:45, mac 00:1a:2b:3c:4d:5e, abc::def").is_empty());
+    }
+}

@@ -1,0 +1,157 @@
+//! Detectors: each finds candidate spans of one family of PII in linear time
+//! and appends them to a shared list; [`crate::resolve`] then picks a
+//! non-overlapping set.
+//!
+//! * [`contact`]  — e-mail, URL/path, IPv4/IPv6
+//! * [`number`]   — phone, SSN, payment card, IBAN (with [`checksum`])
+//! * [`address`]  — street addresses
+//! * [`dob`]      — dates of birth (a date near a birth cue)
+//! * [`org`]      — organisations by legal-form suffix
+//! * [`person`]   — people by gazetteer, capitalisation and cue words
+//! * [`known`]    — caller-supplied and session-learned names (Aho-Corasick)
+//!
+//! Regex detectors use patterns of bounded length and [`scan`], which
+//! restarts one char after a rejected candidate; every position is thus
+//! examined by a bounded amount of work and the whole pass stays linear.
+
+pub(crate) mod address;
+pub(crate) mod checksum;
+pub(crate) mod contact;
+pub(crate) mod dob;
+pub(crate) mod known;
+pub(crate) mod number;
+pub(crate) mod org;
+pub(crate) mod person;
+
+use crate::placeholder::PiiKind;
+use crate::text::next_boundary;
+use regex::{Captures, Match, Regex};
+
+/// Where a candidate came from; breaks ties between equally long spans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// A structural pattern (e-mail, IBAN, …).
+    Pattern,
+    /// A caller-supplied name; the index of its entry.
+    Known(u32),
+    /// A name learned earlier in the session or this text.
+    Learned,
+    /// Gazetteer, capitalisation and cue heuristics.
+    Heuristic,
+}
+
+/// A detected span `[start, end)` of the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Candidate {
+    pub start: usize,
+    pub end: usize,
+    pub kind: PiiKind,
+    pub source: Source,
+}
+
+impl Candidate {
+    pub(crate) fn new(start: usize, end: usize, kind: PiiKind, source: Source) -> Self {
+        Candidate {
+            start,
+            end,
+            kind,
+            source,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Specificity when two candidates have the same length (higher wins).
+    pub(crate) fn priority(&self) -> u8 {
+        let kind = match self.kind {
+            PiiKind::Email => 20,
+            PiiKind::Url => 19,
+            PiiKind::Iban => 18,
+            PiiKind::Card => 17,
+            PiiKind::Ssn => 16,
+            PiiKind::Ip => 15,
+            PiiKind::Dob => 14,
+            PiiKind::Phone => 13,
+            PiiKind::Address => 12,
+            PiiKind::Org => 11,
+            PiiKind::Person => 10,
+        };
+        let source = match self.source {
+            Source::Pattern => 3,
+            Source::Known(_) => 2,
+            Source::Learned => 1,
+            Source::Heuristic => 0,
+        };
+        kind * 4 + source
+    }
+}
+
+/// Verdict of a validator on a regex candidate.
+pub(crate) enum Verdict {
+    /// Keep this (possibly trimmed) span.
+    Accept(usize, usize),
+    /// Not PII here; search again one char after the candidate's start.
+    Reject,
+}
+
+/// Runs `re` over `text`, handing each match to `check`. Accepted spans are
+/// pushed as `kind`; after a rejection the search resumes one char after the
+/// rejected start, so a bad long candidate cannot hide a good one inside it.
+pub(crate) fn scan(
+    re: &Regex,
+    text: &str,
+    kind: PiiKind,
+    out: &mut Vec<Candidate>,
+    mut check: impl FnMut(Match<'_>) -> Verdict,
+) {
+    let mut pos = 0;
+    while pos <= text.len() {
+        let Some(m) = re.find_at(text, pos) else {
+            break;
+        };
+        match check(m) {
+            Verdict::Accept(s, e) if s < e => {
+                out.push(Candidate::new(s, e, kind, Source::Pattern));
+                pos = e.max(next_boundary(text, m.start()));
+            }
+            _ => pos = next_boundary(text, m.start()),
+        }
+    }
+}
+
+/// Like [`scan`], for patterns whose validator needs capture groups. The
+/// groups are resolved on the matched span only.
+pub(crate) fn scan_captures(
+    re: &Regex,
+    text: &str,
+    kind: PiiKind,
+    out: &mut Vec<Candidate>,
+    mut check: impl FnMut(&Captures<'_>) -> Verdict,
+) {
+    let mut pos = 0;
+    while pos <= text.len() {
+        let Some(caps) = re.captures_at(text, pos) else {
+            break;
+        };
+        let Some(m) = caps.get(0) else { break };
+        match check(&caps) {
+            Verdict::Accept(s, e) if s < e => {
+                out.push(Candidate::new(s, e, kind, Source::Pattern));
+                pos = e.max(next_boundary(text, m.start()));
+            }
+            _ => pos = next_boundary(text, m.start()),
+        }
+    }
+}
+
+/// Compiles a built-in pattern. The patterns are constants covered by tests,
+/// so failure is a programming error, not an input error.
+pub(crate) fn compile(pattern: &str) -> Regex {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(64 << 20)
+        .dfa_size_limit(16 << 20)
+        .build()
+        .unwrap_or_else(|e| panic!("built-in pattern failed to compile: {e}"))
+}

@@ -1,0 +1,421 @@
+//! Digit-based identifiers: phone numbers, US SSNs, payment cards, IBANs.
+//!
+//! Phones are matched in four shapes, tried in this order at each start:
+//! 1. international: `+CC …` or `00CC …` (8–15 digits; `00` needs a separator),
+//! 2. North American: `(555) 123-4567`, `555-123-4567`, `1-800-555-0199`,
+//! 3. national with trunk `0`: `020 7946 0958`, `030 1234567`, `06 12 34 56 78`
+//!    (9–13 digits, not date-shaped),
+//! 4. any 7–15 digit run with separators, only after a phone cue such as
+//!    "phone", "tel", "call", "mobile", "WhatsApp" in the same clause.
+//!
+//! Numbers glued to currency signs, percent signs or longer dotted numbers,
+//! and date-shaped groups, are never phones. That keeps years, amounts,
+//! versions and dates out.
+//!
+//! SSNs: `123-45-6789` always (except all-zero groups); with spaces or no
+//! separator only after an SSN cue. Cards: 13–19 digits, Luhn-valid, grouped
+//! like a card (or ungrouped). IBANs: country code and check digits, the
+//! registered length for the country, and mod-97.
+
+use super::checksum::{iban_length, iban_valid, luhn_valid};
+use super::{compile, scan, scan_captures, Candidate, Verdict};
+use crate::placeholder::PiiKind;
+use crate::text::{char_at, char_before, clause_before, Cues};
+use regex::Regex;
+use std::sync::LazyLock;
+
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(concat!(
+        // 1. international
+        r"(?P<intl>(?:\+[ ]?|(?-u:\b)00)[1-9][0-9]{0,3}(?:[ .\-/]{0,2}(?:\([0-9]{1,5}\)|[0-9]{1,5})){1,8})(?-u:\b)",
+        // 2. NANP
+        r"|(?P<nanp>(?:(?-u:\b)1[ .\-]?)?(?:\([0-9]{3}\)[ ]?|(?-u:\b)[0-9]{3}[ .\-])[0-9]{3}[ .\-][0-9]{4})(?-u:\b)",
+        // 3. national with trunk prefix 0
+        r"|(?P<nat>(?:\(0[1-9][0-9]{0,4}\)|(?-u:\b)0[1-9][0-9]{0,4})(?:[ .\-/]{1,3}[0-9]{2,8}){1,4}|(?-u:\b)0[1-9][0-9]{8,11})(?-u:\b)",
+        // 4. generic digit groups, cue required
+        r"|(?P<gen>(?:\+|\(|(?-u:\b))[0-9][0-9 .\-/()]{5,22}[0-9])(?-u:\b)",
+    ))
+});
+
+static SSN: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"(?-u)\b(?:[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{3} [0-9]{2} [0-9]{4}|[0-9]{9})\b")
+});
+
+static CARD: LazyLock<Regex> = LazyLock::new(|| compile(r"(?-u)\b[0-9](?:[ \-]?[0-9]){12,18}\b"));
+
+static IBAN: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"(?i-u)\b[a-z]{2}[0-9]{2}(?:[ ]?[a-z0-9]){11,32}\b"));
+
+static PHONE_CUE: LazyLock<Cues> = LazyLock::new(|| Cues::new(PHONE_CUES));
+static SSN_CUE: LazyLock<Cues> = LazyLock::new(|| Cues::new(SSN_CUES));
+static CARD_CUE: LazyLock<Cues> = LazyLock::new(|| Cues::new(CARD_CUES));
+
+const PHONE_CUES: &[&str] = &[
+    "phone",
+    "tel",
+    "tel.",
+    "telephone",
+    "mobile",
+    "mob",
+    "cell",
+    "fax",
+    "call",
+    "text me",
+    "sms",
+    "whatsapp",
+    "signal",
+    "telegram",
+    "reach me",
+    "ring",
+    "dial",
+    "contact",
+    "ph",
+    "ph.",
+    "hotline",
+    "extension",
+    "tlf",
+    "telefon",
+    "handy",
+    "mobil",
+    "téléphone",
+    "tél",
+    "portable",
+    "móvil",
+    "movil",
+    "teléfono",
+    "telefono",
+    "telefone",
+    "celular",
+    "cellulare",
+    "номер",
+    "телефон",
+    "電話",
+    "电话",
+    "手机",
+    "携帯",
+];
+
+const SSN_CUES: &[&str] = &[
+    "ssn",
+    "ss#",
+    "ss #",
+    "social security",
+    "soc sec",
+    "social-security",
+    "itin",
+    "tax id",
+    "taxpayer",
+];
+
+const CARD_CUES: &[&str] = &[
+    "card",
+    "visa",
+    "mastercard",
+    "amex",
+    "american express",
+    "discover",
+    "credit",
+    "debit",
+    "cc",
+    "pan",
+    "karte",
+    "carte",
+    "tarjeta",
+];
+
+pub(crate) fn detect(text: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate>) {
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return;
+    }
+    if kinds.contains(PiiKind::Iban) {
+        scan(&IBAN, text, PiiKind::Iban, out, |m| {
+            iban_span(text, m.start(), m.end())
+        });
+    }
+    if kinds.contains(PiiKind::Card) {
+        scan(&CARD, text, PiiKind::Card, out, |m| {
+            card_verdict(text, m.start(), m.end())
+        });
+    }
+    if kinds.contains(PiiKind::Ssn) {
+        scan(&SSN, text, PiiKind::Ssn, out, |m| {
+            ssn_verdict(text, m.start(), m.end())
+        });
+    }
+    if kinds.contains(PiiKind::Phone) {
+        scan_captures(&PHONE, text, PiiKind::Phone, out, |c| {
+            let shape = if c.name("intl").is_some() {
+                Shape::Intl
+            } else if c.name("nanp").is_some() {
+                Shape::Nanp
+            } else if c.name("nat").is_some() {
+                Shape::National
+            } else {
+                Shape::Generic
+            };
+            c.get(0).map_or(Verdict::Reject, |m| {
+                phone_verdict(text, m.start(), m.end(), shape)
+            })
+        });
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Intl,
+    Nanp,
+    National,
+    Generic,
+}
+
+fn digit_groups(s: &str) -> Vec<&str> {
+    s.split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect()
+}
+
+/// `dd.mm.yyyy`, `mm/dd/yy`, `yyyy-mm-dd` and similar.
+fn date_shaped(s: &str) -> bool {
+    let groups = digit_groups(s);
+    if groups.len() < 3 {
+        return false;
+    }
+    let seps: Vec<char> = s
+        .trim_start_matches(['+', '('])
+        .chars()
+        .filter(|c| !c.is_ascii_digit())
+        .collect();
+    if seps.len() < 2 || seps[0] != seps[1] || !matches!(seps[0], '.' | '/' | '-') {
+        return false;
+    }
+    let n = |g: &str| g.parse::<u32>().unwrap_or(u32::MAX);
+    let (a, b, c) = (groups[0], groups[1], groups[2]);
+    let dmy = a.len() <= 2 && b.len() <= 2 && n(a) <= 31 && n(b) <= 31 && matches!(c.len(), 2 | 4);
+    let ymd = a.len() == 4 && b.len() <= 2 && c.len() <= 2 && n(b) <= 12 && n(c) <= 31;
+    dmy || ymd
+}
+
+/// Shared rejections: currency, percent, part of a longer dotted number.
+fn glued_to_number(text: &str, start: usize, end: usize) -> bool {
+    if let Some(b) = char_before(text, start) {
+        if matches!(b, '$' | '€' | '£' | '¥' | '#' | '@') {
+            return true;
+        }
+        let before2 = text[..start].chars().rev().nth(1);
+        if matches!(b, '.' | ',' | '-' | '/') && before2.is_some_and(|c| c.is_ascii_digit()) {
+            return true;
+        }
+    }
+    if let Some(a) = char_at(text, end) {
+        if a == '%' {
+            return true;
+        }
+        let after2 = text[end..].chars().nth(1);
+        if matches!(a, '.' | ',' | '-' | '/') && after2.is_some_and(|c| c.is_ascii_digit()) {
+            return true;
+        }
+    }
+    false
+}
+
+fn phone_verdict(text: &str, start: usize, end: usize, shape: Shape) -> Verdict {
+    let s = &text[start..end];
+    let digits = s.bytes().filter(u8::is_ascii_digit).count();
+    if glued_to_number(text, start, end) {
+        return Verdict::Reject;
+    }
+    let ok = match shape {
+        Shape::Intl => {
+            let separated = s
+                .trim_start_matches(['+', ' '])
+                .bytes()
+                .any(|b| !b.is_ascii_digit());
+            (8..=15).contains(&digits) && (s.starts_with('+') || separated)
+        }
+        Shape::Nanp => digits == 10 || digits == 11,
+        Shape::National => (9..=13).contains(&digits) && !date_shaped(s),
+        Shape::Generic => {
+            (7..=15).contains(&digits)
+                && !date_shaped(s)
+                && digit_groups(s)
+                    .iter()
+                    .all(|g| g.len() <= 6 || digits == g.len())
+                && PHONE_CUE.found_in(clause_before(text, start, 40))
+        }
+    };
+    if !ok {
+        return Verdict::Reject;
+    }
+    // "(1-800-555-0199)": an opening paren without its closer is context
+    if s.starts_with('(') && !s.contains(')') {
+        return Verdict::Accept(start + 1, end);
+    }
+    Verdict::Accept(start, end)
+}
+
+fn ssn_verdict(text: &str, start: usize, end: usize) -> Verdict {
+    let s = &text[start..end];
+    let g = digit_groups(s);
+    let all_digits: String = g.concat();
+    if all_digits.len() != 9 || glued_to_number(text, start, end) {
+        return Verdict::Reject;
+    }
+    let (area, group, serial) = (&all_digits[..3], &all_digits[3..5], &all_digits[5..]);
+    if area == "000" || group == "00" || serial == "0000" {
+        return Verdict::Reject;
+    }
+    let dashed = s.contains('-');
+    if dashed || SSN_CUE.found_in(clause_before(text, start, 40)) {
+        Verdict::Accept(start, end)
+    } else {
+        Verdict::Reject
+    }
+}
+
+fn card_verdict(text: &str, start: usize, end: usize) -> Verdict {
+    let s = &text[start..end];
+    let groups = digit_groups(s);
+    let digits: usize = groups.iter().map(|g| g.len()).sum();
+    if !(13..=19).contains(&digits) || !luhn_valid(s) || glued_to_number(text, start, end) {
+        return Verdict::Reject;
+    }
+    let seps: Vec<char> = s.chars().filter(|c| !c.is_ascii_digit()).collect();
+    if seps.windows(2).any(|w| w[0] != w[1]) {
+        return Verdict::Reject;
+    }
+    let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    let card_grouping = match lens.as_slice() {
+        [_] => true,
+        [4, 6, 5] | [4, 6, 4] => true,
+        [init @ .., last] => init.iter().all(|&l| l == 4) && (1..=4).contains(last),
+        [] => false,
+    };
+    if card_grouping || CARD_CUE.found_in(clause_before(text, start, 40)) {
+        Verdict::Accept(start, end)
+    } else {
+        Verdict::Reject
+    }
+}
+
+/// Trims an IBAN candidate to its country's registered length (the greedy
+/// pattern may run into following words) and checks mod-97.
+fn iban_span(text: &str, start: usize, end: usize) -> Verdict {
+    let s = &text[start..end];
+    let upper: Vec<u8> = s.bytes().map(|b| b.to_ascii_uppercase()).collect();
+    let mut cuts: Vec<usize> = Vec::new(); // byte ends after each alnum
+    for (i, b) in upper.iter().enumerate() {
+        if b.is_ascii_alphanumeric() {
+            cuts.push(i + 1);
+        }
+    }
+    let compact: Vec<u8> = upper
+        .iter()
+        .copied()
+        .filter(u8::is_ascii_alphanumeric)
+        .collect();
+    let try_len = |n: usize| -> Option<usize> {
+        let e = *cuts.get(n.checked_sub(1)?)?;
+        // must end at a token boundary of the candidate
+        let next = upper.get(e).copied();
+        let at_boundary = next.is_none() || next == Some(b' ');
+        (at_boundary && iban_valid(&compact[..n])).then_some(e)
+    };
+    let hit = match iban_length(&compact[..2]) {
+        Some(n) => try_len(n),
+        None => (15..=compact.len().min(34)).rev().find_map(try_len),
+    };
+    match hit {
+        Some(e) => Verdict::Accept(start, start + e),
+        None => Verdict::Reject,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::KindSet;
+
+    fn found(text: &str) -> Vec<(PiiKind, String)> {
+        let mut out = Vec::new();
+        detect(text, &KindSet::all(), &mut out);
+        let out = crate::resolve::resolve(out);
+        out.iter()
+            .map(|c| (c.kind, text[c.start..c.end].to_string()))
+            .collect()
+    }
+
+    fn phones(text: &str) -> Vec<String> {
+        found(text)
+            .into_iter()
+            .filter(|(k, _)| *k == PiiKind::Phone)
+            .map(|(_, s)| s)
+            .collect()
+    }
+
+    #[test]
+    fn phone_formats() {
+        for p in [
+            "+1 (555) 123-4567",
+            "+44 20 7946 0958",
+            "555-123-4567",
+            "(555) 123-4567",
+            "555.123.4567",
+            "0049 30 1234567",
+            "+49 (0)30 1234567",
+            "+33 1 23 45 67 89",
+            "06 12 34 56 78",
+            "020 7946 0958",
+            "030 1234567",
+            "+91 98765 43210",
+            "1-800-555-0199",
+            "+81 3-1234-5678",
+            "090-1234-5678",
+            "(02) 9876 5432",
+            "+34 612 34 56 78",
+            "+4915112345678",
+        ] {
+            let text = format!("Reach me on {p} tomorrow.");
+            assert_eq!(phones(&text), vec![p.to_string()], "{p}");
+        }
+        assert_eq!(phones("call 555 0199 now"), vec!["555 0199".to_string()]);
+        assert_eq!(
+            phones("called (1-800-555-0199) twice"),
+            vec!["1-800-555-0199".to_string()]
+        );
+    }
+
+    #[test]
+    fn not_phones() {
+        for t in [
+            "In 2023 and 2024 we grew.",
+            "The meeting is on May 5 at 3pm in room 101, version 2.4.1, total $1,234.56",
+            "Between 2019-2023 revenue was 1 234 567 EUR.",
+            "Dated 2024-05-05 and 05/05/2024 and 01.02.2024.",
+            "Order 0012345678 shipped; ISBN 978-3-16-148410-0.",
+            "Increase of 12.5% to 1,000,000 units, 99.9 uptime.",
+            "Coordinates 48.8566, 2.3522.",
+        ] {
+            assert!(found(t).is_empty(), "{t}: {:?}", found(t));
+        }
+    }
+
+    #[test]
+    fn ssn_card_iban() {
+        let f = found(
+            "SSN 123-45-6789, card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00 and more",
+        );
+        assert_eq!(
+            f,
+            vec![
+                (PiiKind::Ssn, "123-45-6789".into()),
+                (PiiKind::Card, "4111 1111 1111 1111".into()),
+                (PiiKind::Iban, "DE89 3704 0044 0532 0130 00".into()),
+            ]
+        );
+        assert_eq!(found("ssn: 123456789")[0].0, PiiKind::Ssn);
+        assert!(found("id 123456789").is_empty());
+        assert!(found("card 4111 1111 1111 1112").is_empty());
+        assert_eq!(found("GB29NWBK60161331926819")[0].0, PiiKind::Iban);
+        assert_eq!(found("Amex 3782 822463 10005")[0].0, PiiKind::Card);
+    }
+}

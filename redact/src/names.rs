@@ -1,0 +1,254 @@
+//! Built-in name data: a gazetteer of common given names (English and
+//! international, about 850, lowercase) and the word lists the person
+//! heuristics use — names that are also ordinary words, titles, cue words
+//! and capitalised words that are not names.
+//!
+//! Lookups go through hash sets built once on first use.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::LazyLock;
+
+/// FNV-1a: these sets hold short static keys and are probed once per word,
+/// where SipHash's setup cost dominates. No untrusted keys are inserted.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type WordSet = HashSet<&'static str, BuildHasherDefault<Fnv>>;
+
+/// Common given names, lowercase.
+const GIVEN_NAMES: &str = "
+aaliyah aaron abdul abdullah abena abigail abraham achieng adam adaeze adebayo adeline aditi aditya
+adriana adrian agnes agnieszka ahmad ahmed aiden aisha akira akosua alain alan albert alberto alejandra
+alejandro aleksandra alessandra alessandro alessia alex alexa alexander alexandra alexei alexey alexis
+alfie alfonso alfred ali alice alicia alina alison allison alyssa amanda amara amelia amelie amélie amina
+amir amira amit amy ana anastasia anders andré andrea andreas andrei andres andrés andrew andrzej
+andy angela angelica angelo anil anita anja anjali ann anna annabelle anne annette annie annika anthony
+antoine antonia antonio anya arjun arnav arthur arturo ashley astrid aurelie aurélie aurora ava avi
+axel ayesha ayşe barbara beatrice beatriz belinda ben benedict benjamin bernard bernardo bernd bethany
+betty beverly bianca birgit björn bjorn bogdan boris brandon brenda brian brianna bridget brittany
+bruce bruno bryan burak caleb callum cameron camila camille carla carlos carmen carolina caroline
+carolyn caroline cassandra catalina catherine cecilia celine céline charles charlie charlotte chen
+cheryl chiamaka chidi chinedu chioma chloe chloé chris christina christine christopher chukwuemeka
+cindy claire claudia colin connor conor constance cristina cynthia daisuke damian dan dana daniel
+daniela danielle daniele dariusz david davide deborah debra deepak deepika denise dennis derek
+diana diane diego dieter dimitri dmitri dmitry dominic dominik donald donna doris dorothy douglas
+duncan dylan edith eduardo edward edwin ekaterina elena eleanor elif elijah elin elisa elisabeth
+elizabeth ella ellen ellie elodie élodie emeka emil emilia emilie émilie emily emma emre enrique eric
+erica erik erin ernesto esther ethan eugene eva evelyn evie ewa fabian fabio farah fatima fatma
+federica federico felipe felix fernanda fernando filip finley finn fiona florian francesca francesco
+francisco françois françoise freddie frederick freja freya fumiko gabriel gabriela gabriele gabrielle
+gareth gary gavin gemma george georg gerald gerhard giada gianluca gina giovanni giulia giuseppe
+gloria gonzalo gordon graham gregory greta gunther gustavo hadiza hamza hana hannah hanna hans harold
+haruka haruto harvey hassan heather heidi heike heinz helen helena helga henrik henry hiroshi hiroko
+hugo hui hussein hyun ian ibrahim ignacio igor ilya imran inês ines ingrid ioana irina isaac isabel
+isabella isabelle isla ivan jacek jacob jacqueline jakob jakub james jamie jana janet janice janine
+jasmin jason javier jayden jeffrey jennifer jenny jeremy jerome jessica jesse jing joanna joanne joao
+joão joaquin joaquín joel johan johanna john jonas jonathan jorge josé jose josef joseph josephine
+joshua joyce juan judith judy julia julian juliana julie julien julius jürgen jurgen justin kai
+kamala kamau karen karim karin karina karl katarzyna kate katharina katherine kathleen kathryn katie
+katrin kavya kayla keisha keith kelly kenji kenneth kevin khalid kiara kieran kim kimberly kirsten
+klaus kofi kojo krishna kristen krzysztof kumar kwame kyle lakshmi lars laura lauren laurent layla lea
+léa leah leila lena leon leonardo leonie lei liam lina linda lisa lorenzo louis louise luca lucas
+lucia lucía luciana lucy luis luisa lukas luke lydia magdalena maja malik manon manuel marco marcus
+margaret margarita margaux maria maría mariam mariana marie marilyn marina mario marisol marjorie
+markus marta martha martin martina mary maryam mason mateo mateus mathieu matteo matthew matthias
+maximilian maya megan mehmet mei melanie melissa mia michael michaela michel michelle miguel mikael
+mikhail milan ming miriam mohamed mohammad mohammed monika monique muhammad mustafa nadia nancy naomi
+natalia natalie natasha nathalie nathan neha nia nicholas nicola nicolas nicole niklas nikolai nina
+noah noor nora norbert nour obinna oksana olga oliver olivia oluwaseun omar oscar owen pablo pamela
+paolo patricia patrick paul paula pauline paulo pavel paweł pawel pedro petra philip philipp philippe
+pierre piotr pooja prakash pradeep priya priyanka rachel rafael rahul raj rajesh ramesh ramón ramon
+randy raphael raquel rashid raúl raul ravi rebecca renata rené renee ricardo richard rita robert
+roberta roberto rodrigo rohan roland roman ronald rosalind ruth ryan sabine sabrina sachin sakura
+salma samantha samir samuel sandra sanjay santiago sara sarah sasha satoshi scott sean sebastian
+sebastián sergei sergey sergio shannon sharon sheila shirley shreya silvia simon simone siobhan sipho
+sneha sofia sofía sophia sophie stefan stefano stella stephanie stephen steven sunil sunita susan
+susanne suzanne svetlana sven sylvia sylvie takashi tamara tanya tariq tatiana teresa terrence thabo
+theo theodore theresa thierry thomas tiago timothy tobias toby tomasz tommy tunde uche ulrich ursula
+uwe valentina valeria vanessa vera veronica victoria vikram vincent vivek vladimir walter wanjiru
+wei wendy werner william willem wojciech wolfgang xavier xiao ximena yasmin yasmine yelena yosef
+yuki yuko yulia yuna yusuf yvonne zainab zara zeynep zoe zoë zofia olivier pieter bobby mai sam
+samuel daan sanne joost bram femke thijs mette søren soren lotte oskar jens kristian ragnar
+jane jim jimmy joe tim tony steve mike dave liz beth meg becky matt greg jeff ted fred ron phil
+pete rick danny jake zach josh nate ben kathy cathy sally molly tina kristina debbie tracy stacy
+lucas jose luis carlos sean shaun
+will may june april august grace hope faith joy rose mark bill pat art jack frank sue dawn eve summer
+autumn sky river lane chase max miles reed wade cliff glen dean drew ray guy don gene rich sandy
+holly ivy iris jade pearl amber ruby lily poppy crystal violet hazel olive jasmine daisy willow sage
+robin penny carol jean jan mercedes dolores angel christian victor jordan austin madison sydney paris
+florence chelsea georgia virginia hunter carter cooper parker taylor clara rosa blanca pilar alma luz
+paz sol bob rob nick tom harry ken ella leo mia ama
+";
+
+/// Given names that are also common capitalised words (months, virtues,
+/// places, verbs): they count as names only with a surname after them or
+/// a cue before them.
+const AMBIGUOUS: &str = "
+will may june april august grace hope faith joy rose mark bill pat art jack frank sue dawn eve summer
+autumn sky river lane chase max miles reed wade cliff glen dean drew ray guy don gene rich sandy
+holly ivy iris jade pearl amber ruby lily poppy crystal violet hazel olive jasmine daisy willow sage
+robin penny carol jean jan mercedes dolores angel christian victor jordan austin madison sydney paris
+florence chelsea georgia virginia victoria charlotte hunter carter cooper parker taylor mason clara
+rosa blanca pilar alma luz paz sol santiago kim lee milan maya aurora mai
+";
+
+/// Given names that are ordinary lowercase words in some language; they
+/// are never matched in lowercase.
+const LOWER_WORDS: &str = "
+bob rob nick tom harry ken ella leo mia ama claire marie pierre victor sue pat don art bill will
+may mark jack frank grace hope faith joy rose dawn eve max miles guy ray gene rich angel christian
+dean drew chase lane reed wade cliff glen sandy holly ivy iris jade pearl amber ruby lily poppy
+crystal violet hazel olive jasmine daisy willow sage robin penny carol jean jan sol paz luz alma rosa
+blanca clara pilar kai hana nia nora lina gina vera nina lea kate dana sasha ian sara anna ann eva
+emil mai mei ming hui wei lei yuki jing chen kim sky river summer autumn june april august
+aurora bianca gloria sakura maya milan stella josh sally molly mike
+";
+
+/// Titles before a surname: `Mr. Okafor`, `Dr Chen`.
+const TITLES: &str = "
+mr mrs ms miss mx dr prof professor sir dame lord lady herr frau mme mlle madame monsieur sr sra srta
+señor señora senor senora dott dottoressa sig signor signora rev reverend fr father sister brother
+capt captain sgt sergeant lt lieutenant col colonel officer detective det judge senator nurse
+ssa ing mag attorney lawyer counsel advocate notary doctor coach pastor rabbi imam bishop inspector
+constable mayor governor minister
+";
+
+/// Openers: the name follows on the same line (`Dear Okafor,`, `Hi Tom`).
+const OPENERS: &str = "dear hi hello hey hiya greetings attn attention bonjour cher chère chers hola estimado estimada querido querida gentile caro cara ciao hallo liebe lieber geehrte geehrter hej hoi beste olá prezado prezada";
+
+/// Sign-offs: the name may follow on the next line (`Best regards,\nAlice`).
+const SIGNOFFS: &str = "thanks thank thx cheers regards sincerely best love yours cordially respectfully warmly wishes cordialement amitiés bises saludos atentamente saluti cordiali grüße grüßen grüsse gruß gruss groeten abraços";
+
+/// Header words that take a name after a colon: `From: Alice`.
+const HEADER_CUES: &str = "from to cc bcc attn contact name customer client patient employee user assignee assigned owner reporter requester caller candidate tenant guest recipient sender author signed agent rep representative applicant member buyer seller driver passenger witness";
+
+/// Capitalised words that are not names; they stop name extension and are
+/// never captured after a cue.
+const STOPWORDS: &str = "
+the a an and or but if in on at to for from of with by as is are was were be been being i we you he she
+it they me my our your his her their its this that these those there here what when where who whom
+why how which hi hello dear thanks thank please yes no not ok okay team all everyone everybody folks
+guys friends colleagues sir madam customer valued hiring manager world support sales admin
+administrator both again so also just then than too very can could would should shall might
+must do does did has have had get got let new old next last first final re fwd fw subject note notes
+meeting agenda update summary action item items today tomorrow yesterday tonight morning afternoon
+evening monday tuesday wednesday thursday friday saturday sunday january february march
+july september october november december mon tue wed thu fri sat sun jan feb mar apr jun jul
+aug sep sept oct nov dec street st avenue ave road rd boulevard blvd lane drive dr court place way
+inc llc ltd gmbh corp co plc company group holdings university college school hospital bank city
+county state north south east west central general department office ceo cto cfo vp hr it api pm am
+mr mrs ms prof regards best cheers sincerely love yours hey via per re ticket issue order invoice
+account project client user users admin service services system team's everyone's
+ask tell call ping meet see message invite remind send give told asked called met saw emailed
+thanked spoke talked wrote contacted i'm i’m i'll i’ll i've i’ve i'd i’d sure oops yes yeah
+welcome sorry great good fine right well
+";
+
+/// Surname particles that may sit between capitalised name parts.
+const PARTICLES: &str =
+    "van von der den de del della da di du la le dos das bin binti al el ben ter ten y e zu";
+
+fn set(words: &'static str) -> WordSet {
+    words.split_whitespace().collect()
+}
+
+static GIVEN: LazyLock<WordSet> = LazyLock::new(|| set(GIVEN_NAMES));
+static AMBIG: LazyLock<WordSet> = LazyLock::new(|| set(AMBIGUOUS));
+static LOWER: LazyLock<WordSet> = LazyLock::new(|| set(LOWER_WORDS));
+static TITLE: LazyLock<WordSet> = LazyLock::new(|| set(TITLES));
+static OPEN: LazyLock<WordSet> = LazyLock::new(|| set(OPENERS));
+static SIGNOFF: LazyLock<WordSet> = LazyLock::new(|| set(SIGNOFFS));
+static HEADER: LazyLock<WordSet> = LazyLock::new(|| set(HEADER_CUES));
+static STOP: LazyLock<WordSet> = LazyLock::new(|| set(STOPWORDS));
+static PARTICLE: LazyLock<WordSet> = LazyLock::new(|| set(PARTICLES));
+
+/// Number of distinct given names in the gazetteer.
+pub fn gazetteer_len() -> usize {
+    GIVEN.len()
+}
+
+/// `lower` is in the given-name gazetteer.
+pub(crate) fn is_given_name(lower: &str) -> bool {
+    GIVEN.contains(lower)
+}
+/// Needs a surname or a cue to count as a name.
+pub(crate) fn is_ambiguous(lower: &str) -> bool {
+    AMBIG.contains(lower)
+}
+/// May be matched in lowercase text.
+pub(crate) fn lowercase_ok(lower: &str) -> bool {
+    !LOWER.contains(lower) && !AMBIG.contains(lower) && lower.chars().count() >= 4
+}
+pub(crate) fn is_title(lower: &str) -> bool {
+    TITLE.contains(lower)
+}
+pub(crate) fn is_opener(lower: &str) -> bool {
+    OPEN.contains(lower)
+}
+pub(crate) fn is_signoff(lower: &str) -> bool {
+    SIGNOFF.contains(lower)
+}
+pub(crate) fn is_header_cue(lower: &str) -> bool {
+    HEADER.contains(lower)
+}
+pub(crate) fn is_stopword(lower: &str) -> bool {
+    STOP.contains(lower)
+}
+/// Single words after which a capitalised word is a name:
+/// `named`, `m'appelle`, `llamo`, `heiße`, `chiamo`, `aka`, `alias`.
+pub(crate) fn is_phrase_cue(lower: &str) -> bool {
+    matches!(
+        lower,
+        "named"
+            | "m'appelle"
+            | "m’appelle"
+            | "llamo"
+            | "heiße"
+            | "heisse"
+            | "chiamo"
+            | "aka"
+            | "alias"
+            | "chamo"
+    )
+}
+pub(crate) fn is_particle(lower: &str) -> bool {
+    PARTICLE.contains(lower)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_consistent() {
+        assert!(gazetteer_len() >= 500, "{}", gazetteer_len());
+        for w in AMBIGUOUS.split_whitespace() {
+            assert!(!lowercase_ok(w), "{w}");
+        }
+        for w in GIVEN_NAMES.split_whitespace() {
+            assert_eq!(w, w.to_lowercase(), "{w}");
+        }
+        assert!(is_given_name("alice") && is_given_name("priya") && is_given_name("josé"));
+        assert!(is_ambiguous("may") && !is_ambiguous("alice"));
+        assert!(lowercase_ok("alice") && !lowercase_ok("bob") && !lowercase_ok("ian"));
+    }
+}

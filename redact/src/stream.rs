@@ -1,0 +1,141 @@
+//! Streaming rehydration for token-by-token model output.
+//!
+//! [`StreamRehydrator::push`] returns at once everything that can no longer
+//! be part of a placeholder and keeps only the undecided tail — text that
+//! is a viable beginning of some placeholder form, e.g. `…call [PERS`. That
+//! tail is never longer than [`Session::max_placeholder_len`] bytes, so
+//! time-to-first-token is unaffected except for a few bytes at a
+//! placeholder boundary. Concatenating every `push` result and `finish`
+//! gives exactly what [`crate::rehydrate`] gives for the whole text, however
+//! the text was split.
+
+use crate::parse::Limits;
+use crate::rehydrate::{rehydrate_into, Escape, UnknownPlaceholder};
+use crate::session::Session;
+use std::borrow::Cow;
+
+/// Incremental rehydrator over one model response.
+#[derive(Clone, Debug)]
+pub struct StreamRehydrator<'s> {
+    session: Cow<'s, Session>,
+    limits: Limits,
+    escape: Escape,
+    pending: String,
+    /// Last char already emitted (for the bare form's word boundary).
+    prev: Option<char>,
+    /// Bytes consumed before `pending`.
+    offset: usize,
+    unknown: Vec<UnknownPlaceholder>,
+}
+
+impl<'s> StreamRehydrator<'s> {
+    /// A stream over a borrowed session.
+    pub fn new(session: &'s Session) -> Self {
+        Self::with(Cow::Borrowed(session), Escape::None)
+    }
+
+    /// A stream that owns its session (for `'static` async tasks).
+    pub fn owned(session: Session) -> StreamRehydrator<'static> {
+        StreamRehydrator::with(Cow::Owned(session), Escape::None)
+    }
+
+    /// A stream whose restored values are escaped for the inside of a JSON
+    /// string (raw tool-call argument deltas).
+    pub fn json_string(session: &'s Session) -> Self {
+        Self::with(Cow::Borrowed(session), Escape::JsonString)
+    }
+
+    fn with(session: Cow<'s, Session>, escape: Escape) -> Self {
+        let limits = session.limits();
+        StreamRehydrator {
+            session,
+            limits,
+            escape,
+            pending: String::new(),
+            prev: None,
+            offset: 0,
+            unknown: Vec::new(),
+        }
+    }
+
+    /// Feeds a chunk; returns the text that is final.
+    pub fn push(&mut self, chunk: &str) -> String {
+        self.pending.push_str(chunk);
+        self.drain(false)
+    }
+
+    /// Ends the stream; returns whatever was held back, restored.
+    pub fn finish(&mut self) -> String {
+        self.drain(true)
+    }
+
+    /// Bytes currently held back.
+    pub fn held_back(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The most this stream will ever hold back, in bytes.
+    pub fn max_hold_back(&self) -> usize {
+        self.limits.max_form_len()
+    }
+
+    /// Unknown placeholders seen so far (offsets count from the stream start).
+    pub fn unknown(&self) -> &[UnknownPlaceholder] {
+        &self.unknown
+    }
+
+    fn drain(&mut self, eof: bool) -> String {
+        let mut out = String::with_capacity(self.pending.len());
+        let used = rehydrate_into(
+            &self.pending,
+            eof,
+            self.prev,
+            self.offset,
+            &self.limits,
+            &self.session,
+            self.escape,
+            &mut out,
+            &mut self.unknown,
+        );
+        if used > 0 {
+            self.prev = self.pending[..used].chars().next_back();
+            self.pending.drain(..used);
+            self.offset += used;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::placeholder::PiiKind;
+    use crate::session::LinkHint;
+
+    #[test]
+    fn split_placeholder_and_holdback() {
+        let mut s = Session::new();
+        let _ = s.intern(PiiKind::Person, "Alice Smith", LinkHint::None, 10);
+        let mut st = StreamRehydrator::new(&s);
+        assert_eq!(st.push("Hello "), "Hello ");
+        assert_eq!(st.push("[PER"), "");
+        assert_eq!(st.held_back(), 4);
+        assert_eq!(st.push("SON_1] how"), "Alice Smith how");
+        assert_eq!(st.push(" are you P"), " are you ");
+        assert_eq!(st.push("lease"), "Please");
+        assert_eq!(st.push(" PERSON_1"), " ");
+        assert_eq!(st.finish(), "Alice Smith");
+        assert!(st.max_hold_back() >= "\\[ PERSON\\_ 10.10 \\]".len());
+    }
+
+    #[test]
+    fn json_string_mode_escapes() {
+        let mut s = Session::new();
+        let _ = s.intern(PiiKind::Person, "Bob \"B\" O'Neil", LinkHint::None, 10);
+        let mut st = StreamRehydrator::json_string(&s);
+        let mut out = st.push("{\"to\":\"[PERSON");
+        out += &st.push("_1]\"}");
+        out += &st.finish();
+        assert_eq!(out, r#"{"to":"Bob \"B\" O'Neil"}"#);
+    }
+}
