@@ -332,15 +332,9 @@ fn ipv6_plausible(addr: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::KindSet;
 
     fn found(text: &str) -> Vec<(PiiKind, String)> {
-        let mut out = Vec::new();
-        detect(text, &KindSet::all(), &mut out);
-        let out = crate::resolve::resolve(out);
-        out.iter()
-            .map(|c| (c.kind, text[c.start..c.end].to_string()))
-            .collect()
+        crate::detect::test_support::found_resolved(text, detect)
     }
 
     #[test]

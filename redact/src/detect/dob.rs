@@ -96,14 +96,9 @@ pub(crate) fn detect(text: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::KindSet;
 
     fn found(text: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        detect(text, &KindSet::all(), &mut out);
-        out.iter()
-            .map(|c| text[c.start..c.end].to_string())
-            .collect()
+        crate::detect::test_support::found(text, detect)
     }
 
     #[test]

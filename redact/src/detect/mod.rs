@@ -155,3 +155,33 @@ pub(crate) fn compile(pattern: &str) -> Regex {
         .build()
         .unwrap_or_else(|e| panic!("built-in pattern failed to compile: {e}"))
 }
+
+/// Helpers shared by the detectors' unit tests: run one detector over all kinds and show what
+/// it found.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::Candidate;
+    use crate::placeholder::PiiKind;
+    use crate::KindSet;
+
+    pub(crate) type Detector = fn(&str, &KindSet, &mut Vec<Candidate>);
+
+    /// The matched texts, unresolved (overlaps kept).
+    pub(crate) fn found(text: &str, detect: Detector) -> Vec<String> {
+        let mut out = Vec::new();
+        detect(text, &KindSet::all(), &mut out);
+        out.iter()
+            .map(|c| text[c.start..c.end].to_string())
+            .collect()
+    }
+
+    /// The matches after overlap resolution, with their kinds.
+    pub(crate) fn found_resolved(text: &str, detect: Detector) -> Vec<(PiiKind, String)> {
+        let mut out = Vec::new();
+        detect(text, &KindSet::all(), &mut out);
+        crate::resolve::resolve(out)
+            .iter()
+            .map(|c| (c.kind, text[c.start..c.end].to_string()))
+            .collect()
+    }
+}

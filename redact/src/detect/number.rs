@@ -333,15 +333,9 @@ fn iban_span(text: &str, start: usize, end: usize) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::KindSet;
 
     fn found(text: &str) -> Vec<(PiiKind, String)> {
-        let mut out = Vec::new();
-        detect(text, &KindSet::all(), &mut out);
-        let out = crate::resolve::resolve(out);
-        out.iter()
-            .map(|c| (c.kind, text[c.start..c.end].to_string()))
-            .collect()
+        crate::detect::test_support::found_resolved(text, detect)
     }
 
     fn phones(text: &str) -> Vec<String> {
