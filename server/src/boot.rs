@@ -14,6 +14,7 @@ use crate::config::{ClusterSource, ConfigError, NodeConfig, ServiceConfig, Servi
 use crate::monitor::Monitor;
 use crate::ssh::keys::{ControllerKey, KeyError};
 use crate::state::AppState;
+use crate::store::{Store, StoreError};
 use crate::swap::Swapper;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,17 +25,22 @@ pub enum BootError {
     Key(#[from] KeyError),
     #[error("simulated cluster: {0}")]
     Sim(#[from] spark_sim::SimError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// How often a loading model's log and readiness are checked during a swap.
-const SWAP_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+pub const SWAP_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
 const SIMULATED_NOTE: &str =
     "Simulated cluster: two virtual Sparks running inside this server, no hardware needed. \
 To manage real nodes, set SPARK1_HOST/SPARK1_USER (and SPARK2_*) or provide a cluster file.";
 
-/// Builds the state and starts the health monitor.
+/// Builds the state and starts the health monitor. Opens the state file first: a controller
+/// that cannot keep its records does not start. A swap the previous run left unfinished is
+/// reported as interrupted and reconciled with the cluster (see `swap::recover`).
 pub async fn start(settings: Settings) -> Result<Arc<AppState>, BootError> {
+    let store = Store::open(&settings.state_file).await?;
     let key = ControllerKey::load_or_create(&settings.ssh_key_path, settings.generate_key)?;
     let catalog = if settings.models_yaml.is_file() || settings.models_yaml_required {
         Catalog::load(&settings.models_yaml)?
@@ -65,14 +71,17 @@ pub async fn start(settings: Settings) -> Result<Arc<AppState>, BootError> {
         cluster.clone(),
         Arc::new(catalog),
         monitor.clone(),
+        store.clone(),
         SWAP_POLL,
-    );
+    )
+    .await?;
     Ok(Arc::new(AppState {
         settings,
         key,
         cluster,
         monitor,
         swapper,
+        store,
         sim,
     }))
 }

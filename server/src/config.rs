@@ -110,6 +110,8 @@ pub struct Settings {
     pub bind_addr: IpAddr,
     pub bind_port: u16,
     pub data_dir: PathBuf,
+    /// The state store, `$DATA_DIR/state.sqlite3` (swap history; later outages and the vault).
+    pub state_file: PathBuf,
     /// The controller's private key; generated on first start when `generate_key` is set.
     pub ssh_key_path: PathBuf,
     pub generate_key: bool,
@@ -216,6 +218,7 @@ impl Settings {
         Ok(Settings {
             bind_addr,
             bind_port,
+            state_file: data_dir.join("state.sqlite3"),
             data_dir,
             ssh_key_path,
             generate_key,

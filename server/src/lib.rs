@@ -13,6 +13,7 @@
 //! - [`monitor`] — background probe loops that keep the latest picture in memory.
 //! - [`http`] — routers per concern, merged with the Leptos routes.
 //! - [`catalog`] and [`swap`] — the model catalog and the one-at-a-time swap orchestrator.
+//! - [`store`] — the state file (SQLite in the data dir): swap history, which survives restarts.
 //! - [`state`] — the shared `AppState`, which also backs the dashboard's server functions.
 
 pub mod boot;
@@ -23,4 +24,5 @@ pub mod http;
 pub mod monitor;
 pub mod ssh;
 pub mod state;
+pub mod store;
 pub mod swap;

@@ -12,13 +12,23 @@
 //! Only one swap runs at a time: [`Swapper::start`] refuses a second with [`SwapError::Busy`]
 //! carrying the running swap's status. Everything that can be checked is checked *before* the
 //! old model is stopped, so a refused request leaves the cluster as it was. Progress is
-//! published on a `watch` channel (the SSE route and the dashboard follow it) and each finished
-//! swap is kept in a bounded history. The remote commands are built in [`plan`]; the log
-//! reading is in [`progress`]; the procedure itself is in [`run`].
+//! published on a `watch` channel (the SSE route and the dashboard follow it).
+//!
+//! Every swap is recorded in the state store ([`crate::store`]): its row is written before
+//! anything changes on the node, at each phase change, and closed when it finishes — before the
+//! outcome is published, so what anyone saw finish is on disk. History and ETAs therefore
+//! survive a restart, and a swap that a restart cut off is found open at the next start and
+//! reported as `interrupted` ([`recover`]). The model that is loaded is never taken from the
+//! store: it is always learned from the cluster.
+//!
+//! The remote commands are built in [`plan`]; the log reading is in [`progress`]; the procedure
+//! itself is in [`run`]; restart recovery in [`recover`].
 
 pub mod plan;
 pub mod progress;
+mod recover;
 mod run;
+pub mod view;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -26,14 +36,15 @@ use std::time::Duration;
 
 use app::status::Health;
 use app::swap::{PhaseMark, SwapPhase, SwapStatus};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 
 use crate::catalog::{Catalog, Launch, ModelEntry};
 use crate::cluster::{Cluster, Node};
 use crate::config::ServiceKind;
 use crate::monitor::{now_ms, Monitor};
+use crate::store::{Store, StoreError};
 
-/// Finished swaps kept for the history view and ETAs.
+/// Recent swaps kept in memory for the history view and ETAs (all are kept in the store).
 const HISTORY: usize = 100;
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
@@ -65,6 +76,7 @@ pub enum SwapError {
 struct State {
     running: bool,
     next_id: u64,
+    /// Oldest first; a cache of the store's latest rows.
     history: VecDeque<SwapStatus>,
 }
 
@@ -74,6 +86,7 @@ pub struct Swapper {
     monitor: Arc<Monitor>,
     http: reqwest::Client,
     poll: Duration,
+    store: Store,
     state: Mutex<State>,
     updates: watch::Sender<Option<SwapStatus>>,
 }
@@ -87,26 +100,44 @@ struct Job {
 }
 
 impl Swapper {
-    /// `poll` is how often a loading model's log and readiness are checked (1 s in production).
-    pub fn new(
+    /// Opens the swap history in `store` and recovers from the previous run: a swap it left
+    /// unfinished is closed as interrupted, then reconciled with what the node really runs
+    /// ([`recover`]). The last recorded swap is the initial [`Self::status`]; ids continue
+    /// after the highest recorded. `poll` is how often a loading model's log and readiness are
+    /// checked (1 s in production).
+    pub async fn new(
         cluster: Arc<Cluster>,
         catalog: Arc<Catalog>,
         monitor: Arc<Monitor>,
+        store: Store,
         poll: Duration,
-    ) -> Arc<Self> {
-        Arc::new(Self {
+    ) -> Result<Arc<Self>, StoreError> {
+        let interrupted = recover::close_unfinished(&store).await?;
+        let history: VecDeque<SwapStatus> = store
+            .recent_swaps(HISTORY)
+            .await?
+            .into_iter()
+            .rev()
+            .collect();
+        let next_id = store.last_swap_id().await? + 1;
+        let swapper = Arc::new(Self {
             cluster,
             catalog,
             monitor,
             http: crate::cluster::service_probe::probe_client(Duration::from_secs(2)),
             poll,
+            store,
+            updates: watch::channel(history.back().cloned()).0,
             state: Mutex::new(State {
                 running: false,
-                next_id: 1,
-                history: VecDeque::new(),
+                next_id,
+                history,
             }),
-            updates: watch::channel(None).0,
-        })
+        });
+        if !interrupted.is_empty() {
+            tokio::spawn(recover::reconcile(Arc::downgrade(&swapper), interrupted));
+        }
+        Ok(swapper)
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -123,6 +154,7 @@ impl Swapper {
         self.updates.subscribe()
     }
 
+    /// Recent swaps, newest first (at most 100), including those of earlier runs.
     pub fn history(&self) -> Vec<SwapStatus> {
         self.lock().history.iter().rev().cloned().collect()
     }
@@ -148,6 +180,18 @@ impl Swapper {
         self: &Arc<Self>,
         model: &str,
         dry_run: bool,
+    ) -> Result<SwapStatus, SwapError> {
+        self.start_by(model, dry_run, None).await
+    }
+
+    /// As [`Self::start`], recording who asked (`"dashboard"`, `"api"`, …) in the history.
+    /// Returns once the swap is recorded in the state store, so an accepted swap is never
+    /// missing from the history after a restart.
+    pub async fn start_by(
+        self: &Arc<Self>,
+        model: &str,
+        dry_run: bool,
+        requested_by: Option<String>,
     ) -> Result<SwapStatus, SwapError> {
         let entry = self
             .catalog
@@ -222,8 +266,13 @@ impl Swapper {
             status.id = state.next_id;
             state.next_id += 1;
         }
+        status.requested_by = requested_by;
         self.updates.send_replace(Some(status.clone()));
-        tokio::spawn(run::run(self.clone(), job, status.clone()));
+        // The task records the swap before it touches the node and says so; waiting for that
+        // here (not recording here) keeps a dropped request from leaving the slot taken.
+        let (recorded, on_disk) = oneshot::channel();
+        tokio::spawn(run::run(self.clone(), job, status.clone(), recorded));
+        let _ = on_disk.await;
         Ok(status)
     }
 
@@ -265,6 +314,7 @@ impl Swapper {
             from_model: job.previous.as_ref().map(|p| p.id.clone()),
             to_model: job.entry.id.clone(),
             node: job.node.config.name.clone(),
+            requested_by: None,
             phase: SwapPhase::Checking,
             percent: None,
             started_at_ms: now,
@@ -284,21 +334,7 @@ impl Swapper {
 
     /// Median duration of earlier successful swaps to `model`, in seconds.
     fn typical_duration(&self, model: &str) -> Option<f64> {
-        let state = self.lock();
-        let mut secs: Vec<f64> = state
-            .history
-            .iter()
-            .filter(|s| s.to_model == model && s.phase == SwapPhase::Ready)
-            .filter_map(|s| {
-                s.finished_at_ms
-                    .map(|end| end.saturating_sub(s.started_at_ms) as f64 / 1000.0)
-            })
-            .collect();
-        if secs.is_empty() {
-            return None;
-        }
-        secs.sort_by(f64::total_cmp);
-        Some(secs[secs.len() / 2])
+        view::typical_duration(self.lock().history.iter(), model).map(|(secs, _)| secs)
     }
 
     /// Publishes a status change, refreshing its ETA.
@@ -315,16 +351,29 @@ impl Swapper {
         self.updates.send_replace(Some(status.clone()));
     }
 
-    /// Records a finished swap and frees the slot for the next.
-    fn finish(&self, status: &mut SwapStatus) {
+    /// Closes a swap: records the outcome first (so a swap anyone saw finish is never found
+    /// unfinished after a restart), then frees the slot and publishes, under one lock so a
+    /// swap started right after cannot be overwritten by this one's last status.
+    async fn finish(&self, status: &mut SwapStatus) {
         status.finished_at_ms = Some(now_ms());
-        self.publish(status);
+        status.eta_secs = None;
+        self.save(status).await;
         let mut state = self.lock();
         state.running = false;
         if state.history.len() == HISTORY {
             state.history.pop_front();
         }
         state.history.push_back(status.clone());
+        self.updates.send_replace(Some(status.clone()));
+    }
+
+    /// Writes the swap's row. A failing disk does not stop a swap half-way (a half-done swap
+    /// is worse for the cluster than a missing record): the error is logged and the swap stays
+    /// in the in-memory history.
+    async fn save(&self, status: &SwapStatus) {
+        if let Err(e) = self.store.save_swap(status.clone()).await {
+            tracing::error!(id = status.id, error = %e, "could not record the swap in the state file");
+        }
     }
 
     /// The node that serves vLLM and the port it serves on.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::swap::{PhaseMark, SwapPhase, SwapStatus};
+use tokio::sync::oneshot;
 
 use super::{plan, progress, Job, Swapper};
 use crate::catalog::ModelEntry;
@@ -46,14 +47,26 @@ pub(super) async fn managed_containers(node: &Node) -> Result<Managed, String> {
     })
 }
 
-pub(super) async fn run(swapper: Arc<Swapper>, job: Job, mut status: SwapStatus) {
+/// Runs one swap to its end. `recorded` is told once the swap is in the state store, which is
+/// before anything changes on the node: a restart from then on finds it and reports it.
+pub(super) async fn run(
+    swapper: Arc<Swapper>,
+    job: Job,
+    mut status: SwapStatus,
+    recorded: oneshot::Sender<()>,
+) {
+    swapper.save(&status).await;
+    let _ = recorded.send(());
     let mut swap = Swap {
         swapper: &swapper,
         job: &job,
         status: &mut status,
     };
     swap.execute().await;
-    swapper.finish(&mut status);
+    debug_assert!(
+        status.phase.is_finished(),
+        "every path of a swap ends in a finished phase"
+    );
     tracing::info!(to = %status.to_model, phase = ?status.phase, error = ?status.error, "swap finished");
 }
 
@@ -69,9 +82,11 @@ impl Swap<'_> {
         let old = match managed_containers(&self.job.node).await {
             Ok(old) => old,
             Err(e) => {
-                return self.fail(format!(
-                    "could not list containers on {node}: {e}; nothing was changed"
-                ))
+                return self
+                    .fail(format!(
+                        "could not list containers on {node}: {e}; nothing was changed"
+                    ))
+                    .await
             }
         };
         let from = self
@@ -82,13 +97,16 @@ impl Swap<'_> {
         self.phase(
             SwapPhase::Stopping,
             format!("Stopping {from} on {node}. Chat is unavailable until the new model is ready."),
-        );
+        )
+        .await;
         if !old.running.is_empty() {
             if let Err(e) = self.exec(plan::stop(&old.running)).await {
-                return self.fail(format!(
-                    "could not stop {}: {e}; the old model may still be running",
-                    old.running.join(", ")
-                ));
+                return self
+                    .fail(format!(
+                        "could not stop {}: {e}; the old model may still be running",
+                        old.running.join(", ")
+                    ))
+                    .await;
             }
         }
         if !old.all.is_empty() {
@@ -99,10 +117,12 @@ impl Swap<'_> {
         let Err(reason) = self.launch(&entry).await else {
             let took = now_ms().saturating_sub(self.status.started_at_ms) / 1000;
             self.status.percent = Some(100.0);
-            return self.phase(
-                SwapPhase::Ready,
-                format!("{} is ready on {node} (took {took} s).", entry.name),
-            );
+            return self
+                .phase(
+                    SwapPhase::Ready,
+                    format!("{} is ready on {node} (took {took} s).", entry.name),
+                )
+                .await;
         };
         self.roll_back(reason).await;
     }
@@ -112,15 +132,18 @@ impl Swap<'_> {
             .exec(plan::remove(&[plan::CONTAINER.to_string()]))
             .await;
         let Some(previous) = self.job.previous.clone() else {
-            return self.fail(format!(
-                "{reason}; there is no previous model to roll back to"
-            ));
+            return self
+                .fail(format!(
+                    "{reason}; there is no previous model to roll back to"
+                ))
+                .await;
         };
         self.status.error = Some(reason.clone());
         self.phase(
             SwapPhase::RollingBack,
             format!("Rolling back to {}: {reason}", previous.name),
-        );
+        )
+        .await;
         match self.launch(&previous).await {
             Ok(()) => {
                 self.status.error = Some(format!("{reason}; rolled back to {}", previous.id));
@@ -130,12 +153,16 @@ impl Swap<'_> {
                         "{} did not start; {} is serving again.",
                         self.job.entry.name, previous.name
                     ),
-                );
+                )
+                .await;
             }
-            Err(again) => self.fail(format!(
-                "{reason}; rolling back to {} failed too: {again}",
-                previous.id
-            )),
+            Err(again) => {
+                self.fail(format!(
+                    "{reason}; rolling back to {} failed too: {again}",
+                    previous.id
+                ))
+                .await
+            }
         }
     }
 
@@ -146,7 +173,8 @@ impl Swap<'_> {
             self.phase(
                 SwapPhase::Starting,
                 format!("Starting {} on {}", entry.name, self.job.node.config.name),
-            );
+            )
+            .await;
         }
         let argv = plan::run(entry, self.job.port)
             .ok_or_else(|| format!("{} cannot be launched by this controller", entry.id))?;
@@ -169,15 +197,20 @@ impl Swap<'_> {
                     .chain(out.stderr.lines())
                     .map(String::from)
                     .collect();
-                if let (Some((phase, percent)), false) = (progress::from_log(&lines), rolling_back)
-                {
-                    self.status.percent = percent.or(self.status.percent);
-                    if phase != self.status.phase {
-                        self.phase(phase, format!("{}: {}", entry.name, phase.label()));
-                    }
-                }
+                let progress = progress::from_log(&lines).filter(|_| !rolling_back);
                 self.status.log_tail = lines;
-                self.swapper.publish(self.status);
+                match progress {
+                    Some((phase, percent)) => {
+                        self.status.percent = percent.or(self.status.percent);
+                        if phase != self.status.phase {
+                            let message = format!("{}: {}", entry.name, phase.label());
+                            self.phase(phase, message).await;
+                        } else {
+                            self.swapper.publish(self.status);
+                        }
+                    }
+                    None => self.swapper.publish(self.status),
+                }
             }
             let unreachable = match self
                 .job
@@ -248,8 +281,10 @@ impl Swap<'_> {
         }
     }
 
+    /// Runs one remote command of the swap, recorded in the store before it is sent.
     async fn exec(&mut self, argv: Vec<String>) -> Result<(), String> {
         self.status.commands.push(crate::ssh::command_line(&argv));
+        self.swapper.save(self.status).await;
         let out = self
             .job
             .node
@@ -264,18 +299,26 @@ impl Swap<'_> {
         }
     }
 
-    fn phase(&mut self, phase: SwapPhase, message: String) {
+    /// Moves to `phase`: recorded in the store, then published. A finished phase closes the
+    /// swap ([`Swapper::finish`]).
+    async fn phase(&mut self, phase: SwapPhase, message: String) {
         self.status.phase = phase;
         self.status.phases.push(PhaseMark {
             phase,
             at_ms: now_ms(),
         });
         self.status.message = message;
-        self.swapper.publish(self.status);
+        if phase.is_finished() {
+            self.swapper.finish(self.status).await;
+        } else {
+            self.swapper.save(self.status).await;
+            self.swapper.publish(self.status);
+        }
     }
 
-    fn fail(&mut self, error: String) {
+    async fn fail(&mut self, error: String) {
         self.status.error = Some(error.clone());
-        self.phase(SwapPhase::Failed, format!("Swap failed: {error}"));
+        self.phase(SwapPhase::Failed, format!("Swap failed: {error}"))
+            .await;
     }
 }
