@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what spark-control needs to build and run, skipping whatever is already present.
 #   scripts/setup.sh          build/run needs: wasm target, cargo-leptos, wasm-bindgen, wasm-opt
-#   scripts/setup.sh --test   also test needs: Chromium (Debian), Playwright (npm)
+#   scripts/setup.sh --test   also test needs: Chromium (Debian), Playwright (npm), and OpenSSH's
+#                             sshd + python3 (Debian) for the fake Sparks of server/tests/swap_sshd.rs
 # Other scripts `source` it; it then also puts the project's tools on PATH.
 set -euo pipefail
 
@@ -72,7 +73,8 @@ ensure_wasm_opt() {
 }
 
 ensure_test_tools() {
-  apt_install chromium
+  # openssh-server: the real sshd the fake Sparks run; python3: their docker/nvidia-smi shim.
+  apt_install chromium openssh-server python3
   ensure_node
   if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
     say "installing Playwright (npm; the browser is Debian's Chromium)"
