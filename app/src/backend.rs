@@ -3,15 +3,30 @@
 //! The server crate implements [`Backend`] and provides it as Leptos context; server functions
 //! fetch it with [`backend`]. Keeping it a trait keeps this crate free of server internals.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use leptos::prelude::*;
 
 use crate::status::ClusterStatus;
+use crate::swap::{ModelsOverview, SwapPreview, SwapStatus};
+
+/// A boxed future, so that [`Backend`] stays usable as `dyn Backend`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 pub trait Backend: Send + Sync + 'static {
     /// The latest cluster status; never waits on the cluster.
     fn cluster_status(&self) -> ClusterStatus;
+
+    /// The model catalog, the loaded model and the running or last swap.
+    fn models(&self) -> ModelsOverview;
+
+    /// What swapping to `model` would do, or why it would be refused (in words for the owner).
+    fn preview_swap(&self, model: String) -> BoxFuture<'_, Result<SwapPreview, String>>;
+
+    /// Starts a swap to `model`; `Err` says why it was refused (nothing changed then).
+    fn start_swap(&self, model: String) -> BoxFuture<'_, Result<SwapStatus, String>>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -59,11 +59,13 @@ pub fn App() -> impl IntoView {
                     <span class="brand">"Spark Control"</span>
                     <nav aria-label="Main">
                         <A href="/">"Overview"</A>
+                        <A href="/models">"Models"</A>
                     </nav>
                 </header>
                 <main id="main" tabindex="-1">
                     <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                         <Route path=StaticSegment("") view=pages::overview::OverviewPage />
+                        <Route path=StaticSegment("models") view=pages::models::ModelsPage />
                     </Routes>
                 </main>
             </div>

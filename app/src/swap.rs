@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 /// Where a swap is. The happy path runs `checking → stopping → starting → (downloading) →
 /// loading → warming_up → ready`; a failure after the old model stopped goes through
-/// `rolling_back` to `rolled_back` (old model serving again) or `failed`.
+/// `rolling_back` to `rolled_back` (old model serving again) or `failed`. A swap cut off by a
+/// restart of the controller is found unfinished at the next start and ends `interrupted`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SwapPhase {
@@ -21,13 +22,15 @@ pub enum SwapPhase {
     RollingBack,
     RolledBack,
     Failed,
+    /// The controller stopped during the swap; found and closed at its next start.
+    Interrupted,
 }
 
 impl SwapPhase {
     pub fn is_finished(self) -> bool {
         matches!(
             self,
-            Self::Planned | Self::Ready | Self::RolledBack | Self::Failed
+            Self::Planned | Self::Ready | Self::RolledBack | Self::Failed | Self::Interrupted
         )
     }
 
@@ -45,6 +48,7 @@ impl SwapPhase {
             Self::RollingBack => "Rolling back to the previous model",
             Self::RolledBack => "Rolled back",
             Self::Failed => "Failed",
+            Self::Interrupted => "Interrupted by a controller restart",
         }
     }
 }
@@ -63,6 +67,9 @@ pub struct SwapStatus {
     pub from_model: Option<String>,
     pub to_model: String,
     pub node: String,
+    /// Who asked for the swap: `"dashboard"`, `"api"`, … (`None` when the caller did not say).
+    #[serde(default)]
+    pub requested_by: Option<String>,
     pub phase: SwapPhase,
     /// Weight-loading progress, 0–100, when the logs say.
     pub percent: Option<f64>,
@@ -79,4 +86,229 @@ pub struct SwapStatus {
     pub dry_run: bool,
     /// The remote commands run (or, for a dry run, that would run), quoted as sent.
     pub commands: Vec<String>,
+}
+
+impl SwapStatus {
+    /// Whether the swap is still going (a finished one stays visible as the last swap).
+    pub fn is_running(&self) -> bool {
+        !self.phase.is_finished()
+    }
+
+    /// Overall progress, 0–100, for a progress bar: each phase owns a slice of the bar and the
+    /// weight-loading percentage (when the log reports it) fills the loading slice.
+    pub fn overall_percent(&self) -> f64 {
+        let loading = |from: f64, to: f64| from + (to - from) * self.percent.unwrap_or(0.0) / 100.0;
+        match self.phase {
+            SwapPhase::Planned | SwapPhase::Checking => 2.0,
+            SwapPhase::Stopping => 8.0,
+            SwapPhase::Starting => 15.0,
+            SwapPhase::Downloading => 20.0,
+            SwapPhase::Loading => loading(25.0, 90.0),
+            SwapPhase::WarmingUp => 93.0,
+            SwapPhase::RollingBack => 50.0,
+            _ => 100.0,
+        }
+    }
+}
+
+/// A catalog entry as the dashboard and `GET /api/models` show it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogModel {
+    pub id: String,
+    pub name: String,
+    pub purpose: String,
+    pub served_model_name: String,
+    /// 1: one Spark; 2: both Sparks, with Ray.
+    pub nodes: u8,
+    pub memory_gib: f64,
+    pub ready_timeout_secs: u64,
+    /// `"container"` or `"recipe"`.
+    pub launch: String,
+    /// Whether vLLM serves this model right now.
+    pub loaded: bool,
+}
+
+/// The catalog, what is loaded, and the running or last swap.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelsOverview {
+    /// The served model name vLLM reports, when it answers.
+    pub loaded: Option<String>,
+    pub models: Vec<CatalogModel>,
+    pub swap: Option<SwapStatus>,
+}
+
+/// How long chat is expected to be unavailable during a swap, and what the guess rests on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "basis", rename_all = "snake_case")]
+pub enum Downtime {
+    /// The median of earlier successful swaps to the same model.
+    Measured { secs: u64, swaps: usize },
+    /// No earlier swap to go by: only the catalog's limit is known.
+    Unknown { limit_secs: u64 },
+}
+
+/// What a swap would do, said before anything happens, for the confirmation dialog and
+/// `GET /api/swap/preview`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SwapPreview {
+    pub model: String,
+    pub model_name: String,
+    /// Display name of the model that would stop, if one is serving.
+    pub stops: Option<String>,
+    pub node: String,
+    pub downtime: Downtime,
+    /// Services and nodes that keep running, e.g. `"parakeet on spark-2"`.
+    pub unaffected: Vec<String>,
+    /// What the owner is asked to confirm, in plain English, one sentence per line.
+    pub sentences: Vec<String>,
+}
+
+impl SwapPreview {
+    /// The confirmation sentences: what stops, for how long chat is down, what is unaffected.
+    pub fn explain(
+        model_name: &str,
+        stops: Option<&str>,
+        node: &str,
+        downtime: &Downtime,
+        unaffected: &[String],
+    ) -> Vec<String> {
+        let what = match stops {
+            Some(old) => {
+                format!("{old} will stop on {node}, and {model_name} will start in its place.")
+            }
+            None => format!("No model is serving on {node} now; {model_name} will start there."),
+        };
+        let old = stops.unwrap_or("the previous model");
+        let how_long = match downtime {
+            Downtime::Measured { secs, swaps } => format!(
+                "Chat will be unavailable for about {} (the typical time of {swaps} earlier swap{} to this model). Apps calling chat wait or get a “swap in progress” answer.",
+                spoken_duration(*secs),
+                if *swaps == 1 { "" } else { "s" }
+            ),
+            Downtime::Unknown { limit_secs } => format!(
+                "Chat will be unavailable until {model_name} has loaded, usually a few minutes and at most {}. If it is not ready by then, {old} is started again.",
+                spoken_duration(*limit_secs)
+            ),
+        };
+        let rest = if unaffected.is_empty() {
+            "Nothing else runs on the cluster.".to_string()
+        } else {
+            format!("Unaffected, they keep running: {}.", unaffected.join(", "))
+        };
+        vec![what, how_long, rest]
+    }
+}
+
+/// "45 seconds", "about 4 minutes", "1 hour 10 minutes" — durations as people say them.
+pub fn spoken_duration(secs: u64) -> String {
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    match secs {
+        0..=89 => plural(secs.max(1), "second"),
+        90..=3599 => plural((secs + 30) / 60, "minute"),
+        _ => {
+            let (h, m) = (secs / 3600, (secs % 3600 + 30) / 60);
+            if m == 0 {
+                plural(h, "hour")
+            } else {
+                format!("{} {}", plural(h, "hour"), plural(m, "minute"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(spoken_duration(1), "1 second");
+        assert_eq!(spoken_duration(45), "45 seconds");
+        assert_eq!(spoken_duration(240), "4 minutes");
+        assert_eq!(spoken_duration(60 * 15 + 10), "15 minutes");
+        assert_eq!(spoken_duration(3600), "1 hour");
+        assert_eq!(spoken_duration(3600 + 600), "1 hour 10 minutes");
+    }
+
+    #[test]
+    fn the_confirmation_says_what_stops_how_long_and_what_is_unaffected() {
+        let unaffected = vec!["parakeet on spark-2".to_string()];
+        let text = SwapPreview::explain(
+            "Qwen3 Coder",
+            Some("GPT-OSS 120B"),
+            "spark-1",
+            &Downtime::Measured {
+                secs: 250,
+                swaps: 3,
+            },
+            &unaffected,
+        );
+        assert_eq!(
+            text[0],
+            "GPT-OSS 120B will stop on spark-1, and Qwen3 Coder will start in its place."
+        );
+        assert!(
+            text[1].contains("about 4 minutes") && text[1].contains("3 earlier swaps"),
+            "{}",
+            text[1]
+        );
+        assert_eq!(
+            text[2],
+            "Unaffected, they keep running: parakeet on spark-2."
+        );
+
+        let first = SwapPreview::explain(
+            "Qwen3 Coder",
+            None,
+            "spark-1",
+            &Downtime::Unknown { limit_secs: 600 },
+            &[],
+        );
+        assert!(first[0].starts_with("No model is serving on spark-1"));
+        assert!(
+            first[1].contains("at most 10 minutes") && first[1].contains("the previous model"),
+            "{}",
+            first[1]
+        );
+    }
+
+    #[test]
+    fn the_bar_only_moves_forward_along_the_happy_path() {
+        let mut status = SwapStatus {
+            id: 1,
+            from_model: None,
+            to_model: "m".into(),
+            node: "n".into(),
+            requested_by: None,
+            phase: SwapPhase::Checking,
+            percent: None,
+            started_at_ms: 0,
+            finished_at_ms: None,
+            eta_secs: None,
+            phases: vec![],
+            log_tail: vec![],
+            message: String::new(),
+            error: None,
+            dry_run: false,
+            commands: vec![],
+        };
+        let mut last = 0.0;
+        for (phase, percent) in [
+            (SwapPhase::Checking, None),
+            (SwapPhase::Stopping, None),
+            (SwapPhase::Starting, None),
+            (SwapPhase::Downloading, None),
+            (SwapPhase::Loading, Some(10.0)),
+            (SwapPhase::Loading, Some(80.0)),
+            (SwapPhase::WarmingUp, Some(100.0)),
+            (SwapPhase::Ready, Some(100.0)),
+        ] {
+            status.phase = phase;
+            status.percent = percent;
+            let now = status.overall_percent();
+            assert!(now > last, "{phase:?} {percent:?}: {now} after {last}");
+            last = now;
+        }
+        assert_eq!(last, 100.0);
+    }
 }

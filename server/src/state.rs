@@ -2,13 +2,15 @@
 
 use std::sync::Arc;
 
-use app::backend::Backend;
+use app::backend::{Backend, BoxFuture};
 use app::status::ClusterStatus;
+use app::swap::{ModelsOverview, SwapPreview, SwapStatus};
 
 use crate::cluster::Cluster;
 use crate::config::Settings;
 use crate::monitor::Monitor;
 use crate::ssh::keys::ControllerKey;
+use crate::store::Store;
 use crate::swap::Swapper;
 
 pub struct AppState {
@@ -17,6 +19,8 @@ pub struct AppState {
     pub cluster: Arc<Cluster>,
     pub monitor: Arc<Monitor>,
     pub swapper: Arc<Swapper>,
+    /// The state file (swap history; later outages and the redaction vault).
+    pub store: Store,
     /// The embedded simulated cluster, kept alive as long as the server when it runs.
     pub sim: Option<spark_sim::SimCluster>,
 }
@@ -24,5 +28,26 @@ pub struct AppState {
 impl Backend for AppState {
     fn cluster_status(&self) -> ClusterStatus {
         self.monitor.snapshot()
+    }
+
+    fn models(&self) -> ModelsOverview {
+        crate::swap::view::overview(&self.swapper)
+    }
+
+    fn preview_swap(&self, model: String) -> BoxFuture<'_, Result<SwapPreview, String>> {
+        Box::pin(async move {
+            crate::swap::view::preview(&self.swapper, &model)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn start_swap(&self, model: String) -> BoxFuture<'_, Result<SwapStatus, String>> {
+        Box::pin(async move {
+            self.swapper
+                .start_by(&model, false, Some("dashboard".into()))
+                .await
+                .map_err(|e| e.to_string())
+        })
     }
 }

@@ -1,9 +1,12 @@
 //! Model swaps end to end on the simulated cluster, over the REST API: the controller drives the
 //! simulated Spark over real SSH and waits on real HTTP readiness.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod common;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::Api;
 use serde_json::{json, Value};
 use server::config::Settings;
 use server::state::AppState;
@@ -67,10 +70,17 @@ models:
 "#;
 
 struct Server {
-    base: String,
+    api: Api,
     state: Arc<AppState>,
-    http: reqwest::Client,
     _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Server {
+    type Target = Api;
+
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 async fn start() -> Server {
@@ -87,17 +97,9 @@ async fn start() -> Server {
         Settings::from_vars(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
             .unwrap();
     let state = server::boot::start(settings).await.unwrap();
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("spark-control")
-        .build();
-    let app = server::http::app(state.clone(), options);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let server = Server {
-        base,
+        api: common::serve(state.clone()).await,
         state,
-        http: reqwest::Client::new(),
         _dir: dir,
     };
     server.wait_loaded("gpt-oss-120b").await;
@@ -105,50 +107,6 @@ async fn start() -> Server {
 }
 
 impl Server {
-    async fn post_swap(&self, body: Value) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}/api/swap", self.base))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        (response.status().as_u16(), response.json().await.unwrap())
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    async fn wait_finished(&self) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(40);
-        loop {
-            let swap = self.get("/api/swap").await["swap"].clone();
-            if ["ready", "rolled_back", "failed"]
-                .contains(&swap["phase"].as_str().unwrap_or_default())
-            {
-                return swap;
-            }
-            assert!(Instant::now() < deadline, "swap never finished: {swap:#}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn wait_loaded(&self, served: &str) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while self.get("/api/models").await["loaded"] != served {
-            assert!(Instant::now() < deadline, "{served} never showed as loaded");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
     fn sim(&self) -> &spark_sim::SimCluster {
         self.state.sim.as_ref().unwrap()
     }
@@ -289,11 +247,9 @@ async fn refused_requests_change_nothing() {
         )
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while server.get("/health").await["nodes"][0]["status"] != "down" {
-        assert!(Instant::now() < deadline, "node never reported down");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    server
+        .wait_node("spark-1", "down", |n| n["status"] == "down")
+        .await;
     let (code, body) = server.post_swap(json!({"model": "tiny"})).await;
     assert_eq!(code, 503, "{body}");
     assert!(
@@ -355,11 +311,7 @@ async fn a_model_that_never_gets_ready_times_out_and_rolls_back() {
         .unwrap();
     let (code, _) = server.post_swap(json!({"model": "stuck"})).await;
     assert_eq!(code, 202);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while server.get("/api/swap").await["swap"]["phase"] != "rolling_back" {
-        assert!(Instant::now() < deadline, "no rollback started");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    server.wait_phase("rolling_back").await;
     server
         .sim()
         .set_fault("spark-1", "vllm", Fault::default())
@@ -375,4 +327,83 @@ async fn a_model_that_never_gets_ready_times_out_and_rolls_back() {
         "{done:#}"
     );
     server.wait_loaded("gpt-oss-120b").await;
+}
+
+#[tokio::test]
+async fn the_preview_says_what_a_swap_will_do_and_changes_nothing() {
+    let server = start().await;
+    let preview = |model: &'static str| {
+        let http = server.http.clone();
+        let url = format!("{}/api/swap/preview?model={model}", server.base);
+        async move {
+            let response = http.get(url).send().await.unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+
+    let (code, body) = preview("tiny").await;
+    assert_eq!(code, 200, "{body}");
+    let p = &body["preview"];
+    assert_eq!(p["stops"], "GPT-OSS 120B");
+    assert_eq!(p["node"], "spark-1");
+    assert_eq!(
+        p["downtime"],
+        json!({"basis": "unknown", "limit_secs": 30}),
+        "no earlier swap to go by"
+    );
+    assert_eq!(
+        p["sentences"][0],
+        "GPT-OSS 120B will stop on spark-1, and Tiny will start in its place."
+    );
+    assert_eq!(p["unaffected"], json!(["spark-2"]));
+    assert_eq!(
+        server.get("/api/swap").await["swap"],
+        Value::Null,
+        "nothing started"
+    );
+    assert_eq!(server.node_exec("docker ps --format {{.Names}}"), "vllm\n");
+
+    // Refusals are the ones a start would give, before anything is touched.
+    assert_eq!(preview("huge").await.0, 422);
+    assert_eq!(preview("nope").await.0, 404);
+    assert_eq!(preview("gpt-oss-120b").await.0, 409, "already loaded");
+    let missing = server
+        .http
+        .get(format!("{}/api/swap/preview", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status().as_u16(), 400);
+
+    // While a swap runs the preview refuses with its status; once one succeeded, the downtime
+    // of the next swap to that model is measured.
+    assert_eq!(server.post_swap(json!({"model": "tiny"})).await.0, 202);
+    let (code, busy) = preview("gpt-oss-120b").await;
+    assert_eq!(
+        (code, &busy["swap"]["to_model"]),
+        (409, &json!("tiny")),
+        "{busy}"
+    );
+    assert_eq!(server.wait_finished().await["phase"], "ready");
+    server.wait_loaded("tiny").await;
+    assert_eq!(
+        server.post_swap(json!({"model": "gpt-oss-120b"})).await.0,
+        202
+    );
+    assert_eq!(server.wait_finished().await["phase"], "ready");
+    server.wait_loaded("gpt-oss-120b").await;
+    let (code, body) = preview("tiny").await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["preview"]["downtime"]["basis"], "measured", "{body}");
+    assert_eq!(body["preview"]["downtime"]["swaps"], 1);
+    assert!(
+        body["preview"]["sentences"][1]
+            .as_str()
+            .unwrap()
+            .contains("1 earlier swap to this model"),
+        "{body}"
+    );
 }

@@ -1,3 +1,4 @@
 //! One module per page; each holds its server functions beside the components that call them.
 
+pub mod models;
 pub mod overview;

@@ -5,73 +5,70 @@
 //!   commands (`dry_run`, 200). 409 while another swap runs (body carries its status), 404 for
 //!   an unknown id, 422 when the model does not fit or cannot be launched, 503 when the node is
 //!   unreachable.
+//! - `GET /api/swap/preview?model=<id>` — what that swap would stop, for about how long chat
+//!   would be down and what keeps running, in plain English; refused exactly as a start would be.
 //! - `GET /api/swap` — the running or last swap; `GET /api/swap/history` — finished swaps.
 //! - `GET /api/swap/events` — Server-Sent Events, one `status` event per change.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::State;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::{Stream, StreamExt};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
-use crate::catalog::Launch;
 use crate::state::AppState;
-use crate::swap::SwapError;
+use crate::swap::{view, SwapError};
 
 pub fn routes(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/api/models", get(models))
         .route("/api/swap", post(start).get(current))
+        .route("/api/swap/preview", get(preview))
         .route("/api/swap/history", get(history))
         .route("/api/swap/events", get(events))
         .with_state(state)
 }
 
-/// A catalog entry as the API shows it.
-#[derive(Serialize)]
-pub struct ModelView {
-    pub id: String,
-    pub name: String,
-    pub purpose: String,
-    pub served_model_name: String,
-    pub nodes: u8,
-    pub memory_gib: f64,
-    pub ready_timeout_secs: u64,
-    pub launch: &'static str,
-    pub loaded: bool,
+async fn models(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    Json(view::overview(&state.swapper))
 }
 
-async fn models(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    let loaded = state.swapper.loaded_model();
-    let models: Vec<ModelView> = state
-        .swapper
-        .catalog()
-        .models
-        .iter()
-        .map(|m| ModelView {
-            id: m.id.clone(),
-            name: m.name.clone(),
-            purpose: m.purpose.clone(),
-            served_model_name: m.served_model_name.clone(),
-            nodes: m.nodes,
-            memory_gib: m.memory_gib,
-            ready_timeout_secs: m.ready_timeout.as_secs(),
-            launch: match m.launch {
-                Launch::Container { .. } => "container",
-                Launch::Recipe(_) => "recipe",
-            },
-            loaded: loaded.as_deref() == Some(m.served_model_name.as_str()),
-        })
-        .collect();
-    Json(json!({"loaded": loaded, "models": models, "swap": state.swapper.status()}))
+#[derive(Deserialize)]
+struct PreviewQuery {
+    model: String,
+}
+
+/// What a swap would do, in plain English; the same refusals as `POST /api/swap`.
+async fn preview(
+    State(state): State<Arc<AppState>>,
+    query: Result<Query<PreviewQuery>, QueryRejection>,
+) -> Response {
+    let Query(query) = match query {
+        Ok(query) => query,
+        Err(rejection) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                &format!(
+                    "{}: pass the catalog id as ?model=<id>",
+                    rejection.body_text()
+                ),
+                None,
+            )
+        }
+    };
+    match view::preview(&state.swapper, &query.model).await {
+        Ok(preview) => Json(json!({"preview": preview})).into_response(),
+        Err(e) => swap_error(e),
+    }
 }
 
 #[derive(Deserialize)]
@@ -97,7 +94,11 @@ async fn start(
             )
         }
     };
-    match state.swapper.start(&request.model, request.dry_run).await {
+    match state
+        .swapper
+        .start_by(&request.model, request.dry_run, Some("api".into()))
+        .await
+    {
         Ok(status) if status.dry_run => {
             (StatusCode::OK, Json(json!({"swap": status}))).into_response()
         }
