@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use crate::health::HealthReport;
 use crate::status::ClusterStatus;
 use crate::swap::{ModelsOverview, SwapPreview, SwapStatus};
 
@@ -18,6 +19,9 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait Backend: Send + Sync + 'static {
     /// The latest cluster status; never waits on the cluster.
     fn cluster_status(&self) -> ClusterStatus;
+
+    /// The cluster status with its recent history: load samples, queues and outages.
+    fn health_report(&self) -> HealthReport;
 
     /// The model catalog, the loaded model and the running or last swap.
     fn models(&self) -> ModelsOverview;

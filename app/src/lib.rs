@@ -7,8 +7,11 @@
 //! implements and provides as context — so nothing here knows about SSH, probes or simulators.
 //!
 //! - [`status`] — the data shown (also served as JSON by `GET /health`).
+//! - [`health`] — health over time: outages, load samples, queues (the Health page).
+//! - [`swap`] — a model swap's phases and progress, the catalog view and the confirmation.
 //! - [`pages`] — one module per page, each with its server functions beside its components.
 
+pub mod health;
 pub mod pages;
 pub mod status;
 pub mod swap;
@@ -60,12 +63,14 @@ pub fn App() -> impl IntoView {
                     <nav aria-label="Main">
                         <A href="/">"Overview"</A>
                         <A href="/models">"Models"</A>
+                        <A href="/health">"Health"</A>
                     </nav>
                 </header>
                 <main id="main" tabindex="-1">
                     <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                         <Route path=StaticSegment("") view=pages::overview::OverviewPage />
                         <Route path=StaticSegment("models") view=pages::models::ModelsPage />
+                        <Route path=StaticSegment("health") view=pages::health::HealthPage />
                     </Routes>
                 </main>
             </div>

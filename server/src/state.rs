@@ -30,6 +30,16 @@ impl Backend for AppState {
         self.monitor.snapshot()
     }
 
+    fn health_report(&self) -> app::health::HealthReport {
+        // Wired up by the outage monitor work (issue #4); the live status alone until then.
+        app::health::HealthReport {
+            status: self.monitor.snapshot(),
+            history: Vec::new(),
+            queues: Vec::new(),
+            outages: Vec::new(),
+        }
+    }
+
     fn models(&self) -> ModelsOverview {
         crate::swap::view::overview(&self.swapper)
     }

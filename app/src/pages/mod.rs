@@ -1,4 +1,5 @@
 //! One module per page; each holds its server functions beside the components that call them.
 
+pub mod health;
 pub mod models;
 pub mod overview;

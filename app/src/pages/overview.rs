@@ -82,12 +82,12 @@ fn ClusterView(status: ClusterStatus) -> impl IntoView {
 }
 
 #[component]
-fn HealthBadge(health: Health) -> impl IntoView {
+pub(crate) fn HealthBadge(health: Health) -> impl IntoView {
     view! { <span class=format!("badge {}", health.label())>{health.label()}</span> }
 }
 
 #[component]
-fn ServiceChip(service: ServiceStatus) -> impl IntoView {
+pub(crate) fn ServiceChip(service: ServiceStatus) -> impl IntoView {
     let latency = service.latency_ms.map(|ms| format!("{ms:.0} ms"));
     view! {
         <li class="service" data-testid=format!("service-{}-{}", service.node, service.name)>
@@ -117,8 +117,9 @@ fn Meter(label: &'static str, fraction: f64, text: String) -> impl IntoView {
     }
 }
 
+/// One node's card; `children` (the Health page's sparklines) go below its meters.
 #[component]
-fn NodeCard(node: NodeStatus) -> impl IntoView {
+pub(crate) fn NodeCard(node: NodeStatus, #[prop(optional)] children: Option<Children>) -> impl IntoView {
     let NodeStatus {
         name,
         address,
@@ -169,6 +170,7 @@ fn NodeCard(node: NodeStatus) -> impl IntoView {
                 <Meter label="Disk" fraction=1.0 - d.available_bytes as f64 / d.total_bytes.max(1) as f64
                     text=format!("{} free", format_bytes(d.available_bytes)) />
             })}
+            {children.map(|c| c())}
             <h4>"Containers"</h4>
             {if containers.is_empty() {
                 view! { <p class="empty">"No containers."</p> }.into_any()
