@@ -162,7 +162,10 @@ pub fn sparkline_path(points: &[(u64, Option<f64>)]) -> String {
         };
         let x = (at.saturating_sub(first.0)) as f64 / span * 100.0;
         let y = 24.0 - value.clamp(0.0, 1.0) * 22.0 - 1.0;
-        path.push_str(&format!("{}{x:.1},{y:.1} ", if pen_down { "L" } else { "M" }));
+        path.push_str(&format!(
+            "{}{x:.1},{y:.1} ",
+            if pen_down { "L" } else { "M" }
+        ));
         pen_down = true;
     }
     path.trim_end().to_string()
@@ -173,7 +176,10 @@ pub fn sparkline_path(points: &[(u64, Option<f64>)]) -> String {
 fn OutageTimeline(outages: Vec<Outage>, now: u64) -> impl IntoView {
     let start = now.saturating_sub(TIMELINE_MS);
     let mut rows: Vec<(String, Vec<Outage>)> = Vec::new();
-    for o in outages.into_iter().filter(|o| o.ended_at_ms.is_none_or(|end| end >= start)) {
+    for o in outages
+        .into_iter()
+        .filter(|o| o.ended_at_ms.is_none_or(|end| end >= start))
+    {
         let key = format!("{} {}", o.node, o.target);
         match rows.iter_mut().find(|(k, _)| *k == key) {
             Some((_, list)) => list.push(o),
@@ -212,7 +218,9 @@ fn bar(o: &Outage, start: u64, now: u64) -> (f64, f64) {
     let from = o.started_at_ms.clamp(start, now);
     let to = o.ended_at_ms.unwrap_or(now).clamp(from, now);
     let left = (from - start) as f64 / span * 100.0;
-    let width = ((to - from) as f64 / span * 100.0).max(0.4).min(100.0 - left);
+    let width = ((to - from) as f64 / span * 100.0)
+        .max(0.4)
+        .min(100.0 - left);
     (left, width)
 }
 
@@ -245,7 +253,10 @@ fn OutageList(outages: Vec<Outage>) -> impl IntoView {
 fn outage_length(o: &Outage, now: u64) -> String {
     match o.duration_ms {
         Some(ms) => format_millis(ms),
-        None => format!("ongoing for {}", format_millis(now.saturating_sub(o.started_at_ms))),
+        None => format!(
+            "ongoing for {}",
+            format_millis(now.saturating_sub(o.started_at_ms))
+        ),
     }
 }
 
@@ -265,7 +276,12 @@ mod tests {
 
     #[test]
     fn a_sparkline_spans_the_canvas_and_breaks_at_gaps() {
-        let path = sparkline_path(&[(0, Some(0.0)), (50, Some(1.0)), (75, None), (100, Some(0.5))]);
+        let path = sparkline_path(&[
+            (0, Some(0.0)),
+            (50, Some(1.0)),
+            (75, None),
+            (100, Some(0.5)),
+        ]);
         assert_eq!(path, "M0.0,23.0 L50.0,1.0 M100.0,12.0");
         assert_eq!(sparkline_path(&[]), "");
     }
@@ -284,7 +300,11 @@ mod tests {
         let (left, width) = bar(&o(500_000, Some(500_300)), 0, 1_000_000);
         assert_eq!((left, width), (50.0, 0.4), "a 300 ms outage is still drawn");
         let (left, width) = bar(&o(0, None), 500_000, 1_000_000);
-        assert_eq!((left, width), (0.0, 100.0), "an open outage older than the window fills it");
+        assert_eq!(
+            (left, width),
+            (0.0, 100.0),
+            "an open outage older than the window fills it"
+        );
         assert_eq!(format_millis(320), "320 ms");
         assert_eq!(format_millis(4_200), "4.2 s");
         assert_eq!(format_millis(185_000), "3 min 5 s");

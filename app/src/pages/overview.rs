@@ -119,7 +119,10 @@ fn Meter(label: &'static str, fraction: f64, text: String) -> impl IntoView {
 
 /// One node's card; `children` (the Health page's sparklines) go below its meters.
 #[component]
-pub(crate) fn NodeCard(node: NodeStatus, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+pub(crate) fn NodeCard(
+    node: NodeStatus,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     let NodeStatus {
         name,
         address,
