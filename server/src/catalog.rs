@@ -4,6 +4,12 @@
 //! Values in the catalog end up on a remote command line, so they are checked here and, at the
 //! point of use, quoted by [`crate::ssh::command_line`]. The controller owns `--port` (from the
 //! node's configuration): an entry that sets it is refused. Errors name the entry and field.
+//!
+//! A model is launched either as a container (`docker run … vllm serve …`, one node) or by a
+//! spark-vllm-docker recipe (`run-recipe.sh NAME --solo` on one node, `-n HEAD,WORKER` across
+//! two, the launcher starting the Ray worker itself). Two-node models must use a recipe: the
+//! launcher already knows how to bring up a Ray cluster on Sparks (interfaces, NCCL settings,
+//! image checks on both nodes), and the controller does not re-implement it.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -23,7 +29,7 @@ pub enum Launch {
         model: String,
         args: Vec<String>,
     },
-    /// A spark-vllm-docker recipe: `run-recipe.sh NAME [--solo | -n ip1,ip2]`.
+    /// A spark-vllm-docker recipe: `RECIPE_DIR/run-recipe.sh NAME (--solo | -n ip1,ip2) -d …`.
     Recipe(String),
 }
 
@@ -45,11 +51,28 @@ pub struct ModelEntry {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Catalog {
     pub models: Vec<ModelEntry>,
+    /// Where spark-vllm-docker is checked out on the vLLM (head) node; a relative path is
+    /// relative to the SSH user's home. Recipes run as `RECIPE_DIR/run-recipe.sh`.
+    pub recipe_dir: String,
+}
+
+/// Where the recipe launcher lives when the catalog does not say.
+pub const DEFAULT_RECIPE_DIR: &str = "spark-vllm-docker";
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Self {
+            models: Vec::new(),
+            recipe_dir: DEFAULT_RECIPE_DIR.into(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogFile {
+    #[serde(default)]
+    recipe_dir: Option<String>,
     models: Vec<EntryFile>,
 }
 
@@ -111,6 +134,10 @@ impl Catalog {
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
         let file: CatalogFile =
             serde_yaml::from_str(text).map_err(|e| invalid("models.yaml".into(), e.to_string()))?;
+        let recipe_dir = match file.recipe_dir {
+            Some(dir) => check_dir("recipe_dir", dir.trim_end_matches('/'))?,
+            None => DEFAULT_RECIPE_DIR.to_string(),
+        };
         let mut ids = HashSet::new();
         let mut models = Vec::new();
         for (i, entry) in file.models.into_iter().enumerate() {
@@ -156,6 +183,12 @@ impl Catalog {
                 ));
             }
             let launch = match (entry.launch.container, entry.launch.recipe) {
+                (Some(_), None) if nodes == 2 => {
+                    return Err(invalid(
+                        field("launch.container"),
+                        "a model on two nodes is launched by a spark-vllm-docker recipe (`recipe: NAME`), which starts the Ray head and worker; container launches run on one node",
+                    ))
+                }
                 (Some(c), None) => {
                     check_image(&field("launch.container.image"), &c.image)?;
                     if c.model.trim().is_empty() || c.model.chars().any(char::is_whitespace) {
@@ -186,7 +219,7 @@ impl Catalog {
                     }
                 }
                 (None, Some(recipe)) => {
-                    check_token(&field("launch.recipe"), &recipe)?;
+                    check_recipe(&field("launch.recipe"), &recipe)?;
                     Launch::Recipe(recipe)
                 }
                 _ => {
@@ -207,7 +240,7 @@ impl Catalog {
                 launch,
             });
         }
-        Ok(Catalog { models })
+        Ok(Catalog { models, recipe_dir })
     }
 
     pub fn get(&self, id: &str) -> Option<&ModelEntry> {
@@ -232,6 +265,44 @@ fn check_token(field: &str, value: &str) -> Result<(), ConfigError> {
         Ok(())
     } else {
         Err(invalid(field.to_string(), format!("{value:?} may only use letters, digits, '.', '-', '_' and '/' (and not start with '-')")))
+    }
+}
+
+/// Recipe names, as the launcher finds them in its `recipes/` directory: letters, digits, `.`,
+/// `-`, `_`; no path, no option (`--setup`), 1–128 characters.
+fn check_recipe(field: &str, value: &str) -> Result<(), ConfigError> {
+    let ok = !value.is_empty()
+        && value.len() <= 128
+        && !value.starts_with(['-', '.'])
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            field.to_string(),
+            format!("{value:?} must be a recipe name: letters, digits, '.', '-' and '_', not starting with '-' or '.'"),
+        ))
+    }
+}
+
+/// A directory on the node: letters, digits, `.`, `-`, `_`, `/`. No `~` (a quoted `~` is not
+/// expanded; write the path relative to the home directory instead) and no leading `-`.
+fn check_dir(field: &str, value: &str) -> Result<String, ConfigError> {
+    let ok = !value.is_empty()
+        && value.len() <= 256
+        && !value.starts_with('-')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'));
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(invalid(
+            field.to_string(),
+            format!("{value:?} must be a path of letters, digits, '.', '-', '_' and '/' (relative paths start at the SSH user's home; '~' is not expanded)"),
+        ))
     }
 }
 
@@ -275,6 +346,55 @@ mod tests {
     }
 
     #[test]
+    fn recipe_names_and_the_recipe_dir_cannot_carry_options_or_shell_syntax() {
+        let with = |recipe: &str, dir: Option<&str>| {
+            let dir = dir.map_or(String::new(), |d| format!("recipe_dir: {d}\n"));
+            Catalog::parse(&format!("{dir}models:\n  - id: m\n    name: M\n    served_model_name: m\n    nodes: 2\n    memory_gib: 40\n    ready_timeout_secs: 600\n    launch:\n      recipe: {recipe}\n"))
+        };
+        let ok = with("qwen3-235b-a22b-fp4", None).unwrap();
+        assert_eq!(ok.recipe_dir, DEFAULT_RECIPE_DIR);
+        assert_eq!(
+            with("r1", Some("/opt/spark-vllm-docker/"))
+                .unwrap()
+                .recipe_dir,
+            "/opt/spark-vllm-docker"
+        );
+        for hostile in [
+            "--setup",
+            "-n",
+            "\"x; rm -rf /\"",
+            "\"$(id)\"",
+            "\"`id`\"",
+            "../../etc/passwd",
+            "recipes/r1",
+            ".hidden",
+            "\"a b\"",
+            "\"\"",
+        ] {
+            match with(hostile, None) {
+                Err(ConfigError::Invalid { field, .. }) => {
+                    assert_eq!(field, "models[0] (m).launch.recipe", "{hostile}")
+                }
+                other => panic!("{hostile} was accepted: {other:?}"),
+            }
+        }
+        for hostile in [
+            "\"~/spark-vllm-docker\"",
+            "--x",
+            "\"a;b\"",
+            "\"$HOME/x\"",
+            "\"a b\"",
+        ] {
+            match with("r1", Some(hostile)) {
+                Err(ConfigError::Invalid { field, .. }) => {
+                    assert_eq!(field, "recipe_dir", "{hostile}")
+                }
+                other => panic!("{hostile} was accepted: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn errors_name_the_entry_and_field() {
         let catalog = Catalog::parse(ENTRY).unwrap();
         assert_eq!(catalog.models[0].ready_timeout, Duration::from_secs(600));
@@ -310,6 +430,25 @@ mod tests {
                 other => panic!("expected an error at {field}, got {other:?}"),
             }
         }
+        let recipe = |name: &str| {
+            ENTRY.replace(
+                "      container:\n        image: vllm-node:latest\n        model: org/M1\n        args: [\"--max-model-len\", \"8192\"]\n",
+                &format!("      recipe: {name}\n"),
+            )
+        };
+        assert_eq!(
+            Catalog::parse(&recipe("qwen3-235b-a22b-fp4"))
+                .unwrap()
+                .models[0]
+                .launch,
+            Launch::Recipe("qwen3-235b-a22b-fp4".into())
+        );
+        let two_node_container = ENTRY.replace("nodes: 1", "nodes: 2");
+        let err = Catalog::parse(&two_node_container).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Invalid { field, problem } if field == "models[0] (m1).launch.container" && problem.contains("recipe")),
+            "{err}"
+        );
         let twice = format!("{ENTRY}{}", ENTRY.trim_start_matches("models:\n"));
         assert!(Catalog::parse(&twice)
             .unwrap_err()

@@ -11,6 +11,9 @@
 //! - workloads started by `docker run`: today a simulated vLLM ([`vllm`]) that loads for a
 //!   configurable time, logs its progress, refuses its port until ready and then speaks
 //!   vLLM's OpenAI-compatible wire format;
+//! - spark-vllm-docker's recipe launcher (`spark-vllm-docker/run-recipe.sh NAME --solo|-n …`,
+//!   [`launcher`]), which starts a model on this node alone or across two nodes (a vLLM head
+//!   here, a Ray worker container on the peer node);
 //! - a fault table ([`faults`]) so tests can make a service down, slow, hung, failing, or cut
 //!   its streams midway.
 //!
@@ -22,6 +25,7 @@ pub mod control;
 pub mod docker;
 pub mod endpoint;
 pub mod faults;
+pub mod launcher;
 pub mod logbuf;
 pub mod node;
 pub mod shell;
@@ -36,6 +40,7 @@ use russh::keys::{Algorithm, PrivateKey, PublicKey};
 use serde::Serialize;
 
 pub use faults::Fault;
+pub use launcher::SimRecipe;
 pub use node::SimNode;
 pub use vllm::Timing;
 
@@ -80,6 +85,10 @@ pub struct SimOptions {
     pub authorized_keys: Vec<PublicKey>,
     pub timing: Timing,
     pub nodes: Vec<NodeSetup>,
+    /// Where each node's recipe launcher lives (relative to the login's home).
+    pub recipe_dir: String,
+    /// The recipes the launcher knows.
+    pub recipes: Vec<SimRecipe>,
 }
 
 impl SimOptions {
@@ -116,6 +125,8 @@ impl SimOptions {
                     preloaded: None,
                 },
             ],
+            recipe_dir: launcher::DEFAULT_DIR.into(),
+            recipes: SimRecipe::defaults(),
         }
     }
 }
@@ -148,9 +159,13 @@ pub struct SimCluster {
 impl SimCluster {
     pub async fn start(options: SimOptions) -> Result<Self, SimError> {
         let authorized = Arc::new(options.authorized_keys);
+        let recipes = Arc::new(options.recipes);
         let mut nodes = Vec::new();
         for setup in options.nodes {
-            let node = Arc::new(SimNode::new(&setup.name, options.ip, options.timing));
+            let node = Arc::new(
+                SimNode::new(&setup.name, options.ip, options.timing)
+                    .with_recipes(&options.recipe_dir, recipes.clone()),
+            );
             let host_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
                 .map_err(|e| SimError::Key(e.to_string()))?;
             let host_key_text = host_key
@@ -191,6 +206,10 @@ impl SimCluster {
                 },
             };
             nodes.push(RunningNode { node, ssh, info });
+        }
+        let all: Vec<_> = nodes.iter().map(|n| Arc::downgrade(&n.node)).collect();
+        for running in &nodes {
+            running.node.set_peers(all.clone());
         }
         Ok(Self { nodes })
     }

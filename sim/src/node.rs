@@ -1,14 +1,17 @@
 //! One simulated DGX Spark: its containers, its unified memory, its faults.
 //!
 //! A node is what the SSH server and the shell commands act on. It knows nothing of SSH or of
-//! the controller; `docker run` here starts a workload (today: a simulated vLLM) bound to the
-//! node's address, exactly where a real container with host networking would listen.
+//! the controller; `docker run` here starts a workload (a simulated vLLM, or the Ray worker of
+//! a model that spans two nodes, see [`crate::launcher`]) bound to the node's address, exactly
+//! where a real container with host networking would listen. A node knows the other nodes of
+//! its cluster (its peers), as a Spark's recipe launcher reaches the other Spark over SSH.
 
 use std::net::Ipv4Addr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Instant, SystemTime};
 
 use crate::faults::FaultTable;
+use crate::launcher::{RayWorker, SimRecipe};
 use crate::logbuf::LogBuffer;
 use crate::vllm::{Phase, Timing, VllmArgs, VllmServer, GPU_MEMORY_BYTES};
 
@@ -31,6 +34,8 @@ pub enum Workload {
     /// An image the simulator has no model of: it just stays up.
     Idle,
     Vllm(Arc<VllmServer>),
+    /// The worker side of a model that spans two nodes (started by the recipe launcher).
+    RayWorker(Arc<RayWorker>),
 }
 
 pub struct Container {
@@ -54,6 +59,9 @@ impl Container {
             (ContainerState::Running, Workload::Vllm(v)) if v.phase() == Phase::Crashed => {
                 ContainerState::Exited(1)
             }
+            (ContainerState::Running, Workload::RayWorker(w)) if !w.alive() => {
+                ContainerState::Exited(1)
+            }
             (state, _) => state.clone(),
         }
     }
@@ -64,8 +72,13 @@ pub struct SimNode {
     pub ip: Ipv4Addr,
     pub faults: Arc<FaultTable>,
     pub timing: Timing,
+    /// Where the recipe launcher lives, relative to the login's home (`spark-vllm-docker`).
+    pub recipe_dir: String,
+    /// The recipes that launcher knows.
+    pub recipes: Arc<Vec<SimRecipe>>,
     started: Instant,
     containers: Mutex<Vec<Container>>,
+    peers: Mutex<Vec<Weak<SimNode>>>,
 }
 
 impl SimNode {
@@ -75,9 +88,33 @@ impl SimNode {
             ip,
             faults: Arc::new(FaultTable::default()),
             timing,
+            recipe_dir: crate::launcher::DEFAULT_DIR.to_string(),
+            recipes: Arc::new(SimRecipe::defaults()),
             started: Instant::now(),
             containers: Mutex::new(Vec::new()),
+            peers: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Sets where the recipe launcher lives and which recipes it knows.
+    pub fn with_recipes(mut self, dir: &str, recipes: Arc<Vec<SimRecipe>>) -> Self {
+        self.recipe_dir = dir.to_string();
+        self.recipes = recipes;
+        self
+    }
+
+    /// The other nodes of the cluster, which this node's launcher can reach.
+    pub fn set_peers(&self, peers: Vec<Weak<SimNode>>) {
+        *self.peers.lock().unwrap_or_else(|e| e.into_inner()) = peers;
+    }
+
+    pub fn peers(&self) -> Vec<Arc<SimNode>> {
+        self.peers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect()
     }
 
     pub fn uptime_secs(&self) -> f64 {
@@ -108,6 +145,27 @@ impl SimNode {
         timing: Timing,
     ) -> Result<String, String> {
         let vllm = VllmArgs::parse(&command).map_err(|e| format!("vllm: error: {e}"))?;
+        self.add_container(name, image, command, |logs| match vllm {
+            Some(args) => Workload::Vllm(VllmServer::launch(
+                self.ip,
+                args,
+                logs,
+                self.faults.clone(),
+                timing,
+            )),
+            None => Workload::Idle,
+        })
+    }
+
+    /// Creates and starts a container whose workload `start` builds (given the container's
+    /// log); refuses a name in use as docker does, before anything starts.
+    pub fn add_container(
+        &self,
+        name: Option<String>,
+        image: &str,
+        command: Vec<String>,
+        start: impl FnOnce(Arc<LogBuffer>) -> Workload,
+    ) -> Result<String, String> {
         let mut containers = self.containers();
         let id = format!(
             "{:016x}{:016x}{:016x}{:016x}",
@@ -124,16 +182,7 @@ impl SimNode {
             ));
         }
         let logs = Arc::new(LogBuffer::default());
-        let workload = match vllm {
-            Some(args) => Workload::Vllm(VllmServer::launch(
-                self.ip,
-                args,
-                logs.clone(),
-                self.faults.clone(),
-                timing,
-            )),
-            None => Workload::Idle,
-        };
+        let workload = start(logs.clone());
         let now = SystemTime::now();
         containers.push(Container {
             id: id.clone(),
@@ -148,6 +197,13 @@ impl SimNode {
             workload,
         });
         Ok(id)
+    }
+
+    /// Whether the container with this id exists and runs.
+    pub fn is_running(&self, id: &str) -> bool {
+        self.containers()
+            .iter()
+            .any(|c| c.id == id && c.effective_state() == ContainerState::Running)
     }
 
     /// Finds a container by name or by (a prefix of) its id, as docker does.
@@ -193,15 +249,32 @@ impl SimNode {
         Ok(())
     }
 
-    /// Unified memory in use: the OS plus every running vLLM's share.
+    /// Unified memory in use: the OS plus every running vLLM's (or Ray worker's) share.
     pub fn memory_used_bytes(&self) -> u64 {
-        let gpu: u64 = self.vllm_servers().iter().map(|v| v.memory_bytes()).sum();
-        (BASE_MEMORY_BYTES + gpu).min(GPU_MEMORY_BYTES)
+        (BASE_MEMORY_BYTES + self.gpu_memory_used_bytes()).min(GPU_MEMORY_BYTES)
     }
 
     /// Memory held by GPU processes alone (what `nvidia-smi` counts).
     pub fn gpu_memory_used_bytes(&self) -> u64 {
-        self.vllm_servers().iter().map(|v| v.memory_bytes()).sum()
+        self.gpu_processes().iter().sum()
+    }
+
+    /// The memory of each GPU process: running vLLMs, then running Ray workers.
+    pub fn gpu_processes(&self) -> Vec<u64> {
+        let workers: Vec<u64> = self
+            .containers()
+            .iter()
+            .filter(|c| c.effective_state() == ContainerState::Running)
+            .filter_map(|c| match &c.workload {
+                Workload::RayWorker(w) => Some(w.memory_bytes()),
+                _ => None,
+            })
+            .collect();
+        self.vllm_servers()
+            .iter()
+            .map(|v| v.memory_bytes())
+            .chain(workers)
+            .collect()
     }
 
     /// GPU utilisation: busy while generating, half-busy while loading weights.
@@ -225,7 +298,7 @@ impl SimNode {
             .filter(|c| c.state == ContainerState::Running)
             .filter_map(|c| match &c.workload {
                 Workload::Vllm(v) => Some(v.clone()),
-                Workload::Idle => None,
+                Workload::Idle | Workload::RayWorker(_) => None,
             })
             .collect()
     }

@@ -2,8 +2,9 @@
 //!
 //! A command line arrives as one string (SSH has no argv). It is split with POSIX shell rules,
 //! so a value the controller failed to quote shows up here as a split or a syntax error, just as
-//! it would on a real node. Pipes, redirections and `;` are refused: the controller must not
-//! depend on a remote shell's features to be correct.
+//! it would on a real node. Pipes, redirections, `;` and `&&` are refused: the controller must
+//! not depend on a remote shell's features to be correct (so the recipe launcher is run by its
+//! path, `spark-vllm-docker/run-recipe.sh …`, never as `cd DIR && ./run-recipe.sh …`).
 
 use crate::node::{SimNode, DISK_TOTAL_BYTES, DISK_USED_BYTES};
 use crate::vllm::GPU_MEMORY_BYTES;
@@ -66,6 +67,7 @@ pub fn run(node: &SimNode, line: &str) -> Output {
         "echo" => Output::ok(&format!("{}\n", args.join(" "))),
         "true" => Output::ok(""),
         "false" => Output::err(1, ""),
+        other if crate::launcher::is_launcher(node, other) => crate::launcher::run(node, args),
         other => Output::err(127, &format!("sh: 1: {other}: not found\n")),
     }
 }
@@ -100,16 +102,10 @@ fn nvidia_smi(node: &SimNode, args: &[String]) -> Output {
     let Some(query) = query else {
         if args.iter().any(|a| a.starts_with("--query-compute-apps=")) {
             let rows: String = node
-                .vllm_servers()
+                .gpu_processes()
                 .iter()
                 .enumerate()
-                .map(|(i, v)| {
-                    format!(
-                        "{}, VLLM::EngineCore, {}\n",
-                        4100 + i,
-                        mib(v.memory_bytes())
-                    )
-                })
+                .map(|(i, bytes)| format!("{}, VLLM::EngineCore, {}\n", 4100 + i, mib(*bytes)))
                 .collect();
             return Output::ok(&rows);
         }

@@ -165,9 +165,14 @@ impl Default for Timing {
 /// Size of the simulated GB10's unified memory, as `nvidia-smi` would count it.
 pub const GPU_MEMORY_BYTES: u64 = 128 * 1024 * 1024 * 1024;
 
+/// Tells whether the other nodes a model spans are still with it (`Err` says who is not).
+pub type PeerCheck = Box<dyn Fn() -> Result<(), String> + Send + Sync>;
+
 /// One simulated vLLM process inside one container.
 pub struct VllmServer {
     pub args: VllmArgs,
+    /// For a model that spans nodes: its Ray workers, checked while loading.
+    peers: Option<PeerCheck>,
     phase: Mutex<Phase>,
     endpoint: Endpoint,
     logs: Arc<LogBuffer>,
@@ -190,11 +195,26 @@ impl VllmServer {
         faults: Arc<FaultTable>,
         timing: Timing,
     ) -> Arc<Self> {
+        Self::launch_with_peers(ip, args, logs, faults, timing, None)
+    }
+
+    /// As [`Self::launch`], for the head of a model that spans nodes: loading fails (the
+    /// process exits, as vLLM does when its Ray placement group loses a node) as soon as
+    /// `peers` reports a worker gone.
+    pub fn launch_with_peers(
+        ip: std::net::Ipv4Addr,
+        args: VllmArgs,
+        logs: Arc<LogBuffer>,
+        faults: Arc<FaultTable>,
+        timing: Timing,
+        peers: Option<PeerCheck>,
+    ) -> Arc<Self> {
         let addr = SocketAddr::from((ip, args.port));
         let server = Arc::new_cyclic(|weak: &std::sync::Weak<VllmServer>| {
             let router = router(weak.clone());
             VllmServer {
                 args,
+                peers,
                 phase: Mutex::new(Phase::Loading(0.0)),
                 endpoint: Endpoint::new(addr, http_handler(router)),
                 logs,
@@ -303,6 +323,22 @@ async fn load(server: Arc<VllmServer>) {
     ));
     for done in 1..=shards {
         tokio::time::sleep(step).await;
+        if let Some(Err(lost)) = server.peers.as_ref().map(|check| check()) {
+            server.log(
+                "ERROR",
+                "ray_distributed_executor.py:512",
+                &format!(
+                    "{lost}: the placement group for tensor parallel size {} cannot be satisfied",
+                    a.tensor_parallel_size
+                ),
+            );
+            server.log("ERROR", "core.py:708", "EngineCore failed to start.");
+            server
+                .logs
+                .push("RuntimeError: Engine core initialization failed. See root cause above.");
+            server.set_phase(Phase::Crashed);
+            return;
+        }
         let pct = done * 100 / shards;
         server.set_phase(Phase::Loading(f64::from(done) / f64::from(shards)));
         server.logs.push(format!(

@@ -1,6 +1,14 @@
 //! Model swaps: stop the running vLLM on its node, start the chosen one, follow it until it
 //! answers, and roll back when it does not.
 //!
+//! A model runs on the vLLM node (the head) alone, or — `nodes: 2`, launched by a
+//! spark-vllm-docker recipe — on the head and a worker node (the first other configured node)
+//! with Ray. A swap touches the worker when the new model needs it, when the old model used
+//! it, or when the health monitor saw a leftover model container there; it then stops the
+//! head's container first (the API goes away), then the worker's, so nothing is orphaned. The
+//! memory check covers both nodes: a two-node model needs about half its `memory_gib` free on
+//! each, after what the swap stops; other services on the worker keep theirs.
+//!
 //! The state machine (phases in [`app::swap::SwapPhase`]):
 //!
 //! ```text
@@ -38,7 +46,7 @@ use app::status::Health;
 use app::swap::{PhaseMark, SwapPhase, SwapStatus};
 use tokio::sync::{oneshot, watch};
 
-use crate::catalog::{Catalog, Launch, ModelEntry};
+use crate::catalog::{Catalog, ModelEntry};
 use crate::cluster::{Cluster, Node};
 use crate::config::ServiceKind;
 use crate::monitor::{now_ms, Monitor};
@@ -62,7 +70,7 @@ pub enum SwapError {
     NoVllmNode,
     #[error("{node} is not reachable over SSH ({reason}); nothing was changed")]
     NodeDown { node: String, reason: String },
-    #[error("{model} needs about {need_gib:.0} GiB but {node} would have only {have_gib:.0} GiB free after stopping the current model; nothing was changed")]
+    #[error("{model} needs about {need_gib:.0} GiB on {node}, but {node} would have only {have_gib:.0} GiB free after stopping the current model; nothing was changed")]
     DoesNotFit {
         model: String,
         node: String,
@@ -93,10 +101,58 @@ pub struct Swapper {
 
 /// What one swap works with, fixed when it starts.
 struct Job {
+    /// The vLLM node (the head): where the API serves and launches run.
     node: Arc<Node>,
     port: u16,
+    /// The second node, when the swap touches it: the new model's worker runs there, or the
+    /// old model's did, or a model container was left there.
+    worker: Option<Arc<Node>>,
+    /// Set when the old model's worker node is unreachable: its container could not be
+    /// stopped, and the outcome says so.
+    worker_skipped: Option<String>,
     entry: ModelEntry,
     previous: Option<ModelEntry>,
+    /// Where the recipe launcher lives on the head.
+    recipe_dir: String,
+}
+
+impl Job {
+    /// The nodes `entry` runs on, head first.
+    fn nodes_for(&self, entry: &ModelEntry) -> Result<Vec<&Arc<Node>>, String> {
+        if entry.nodes < 2 {
+            return Ok(vec![&self.node]);
+        }
+        match &self.worker {
+            Some(worker) => Ok(vec![&self.node, worker]),
+            None => Err(format!(
+                "{} needs a second node, which this swap cannot reach",
+                entry.id
+            )),
+        }
+    }
+
+    /// "spark-1" or "spark-1 and spark-2".
+    fn where_(&self, entry: &ModelEntry) -> String {
+        match self.nodes_for(entry) {
+            Ok(nodes) => nodes
+                .iter()
+                .map(|n| n.config.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" and "),
+            Err(_) => self.node.config.name.clone(),
+        }
+    }
+
+    /// A command as the status records it: prefixed by the node's name when it runs
+    /// elsewhere than on the head (`spark-2: docker stop …`).
+    fn shown(&self, node: &Node, argv: &[String]) -> String {
+        let line = crate::ssh::command_line(argv);
+        if node.config.name == self.node.config.name {
+            line
+        } else {
+            format!("{}: {line}", node.config.name)
+        }
+    }
 }
 
 impl Swapper {
@@ -204,21 +260,26 @@ impl Swapper {
                 return Err(SwapError::Busy(Box::new(current)));
             }
         }
-        if entry.nodes > 1 || matches!(entry.launch, Launch::Recipe(_)) {
+        let (node, port) = self.vllm_node()?;
+        let second = self.worker_node(&node);
+        if entry.nodes > 1 && second.is_none() {
             return Err(SwapError::Unsupported(format!(
-                "{} is launched {}; this controller can swap single-node container launches only so far",
-                entry.id,
-                if entry.nodes > 1 { "across two nodes with Ray" } else { "by a recipe" }
+                "{} spans two nodes, but only {} is configured",
+                entry.id, node.config.name
             )));
         }
-        let (node, port) = self.vllm_node()?;
         let snapshot = self.monitor.snapshot();
-        let node_status = snapshot.nodes.iter().find(|n| n.name == node.config.name);
-        if let Some(status) = node_status.filter(|n| n.ssh == Health::Down) {
-            return Err(SwapError::NodeDown {
-                node: status.name.clone(),
-                reason: status.error.clone().unwrap_or_else(|| "no answer".into()),
-            });
+        let status_of = |n: &Node| snapshot.nodes.iter().find(|s| s.name == n.config.name);
+        let down = |n: &Node| {
+            status_of(n)
+                .filter(|s| s.ssh == Health::Down)
+                .map(|s| SwapError::NodeDown {
+                    node: s.name.clone(),
+                    reason: s.error.clone().unwrap_or_else(|| "no answer".into()),
+                })
+        };
+        if let Some(e) = down(&node) {
+            return Err(e);
         }
         let loaded = self.loaded_model();
         if loaded.as_deref() == Some(entry.served_model_name.as_str()) {
@@ -228,29 +289,65 @@ impl Swapper {
             .as_deref()
             .and_then(|served| self.catalog.by_served_name(served))
             .cloned();
-        if let Some(memory) = node_status.and_then(|n| n.memory.clone()) {
+        let previous_spans = previous.as_ref().is_some_and(|p| p.nodes > 1);
+        let mut worker = second.filter(|w| {
+            entry.nodes > 1
+                || previous_spans
+                || status_of(w).is_some_and(|s| {
+                    s.containers
+                        .iter()
+                        .any(|c| plan::is_managed(&c.name, &c.image, false))
+                })
+        });
+        let mut worker_skipped = None;
+        if let Some(e) = worker.as_deref().and_then(down) {
+            if entry.nodes > 1 {
+                return Err(e);
+            }
+            // Only the old model's worker is there: a dead worker node must not keep the owner
+            // from bringing chat back on the head. Its container is removed by the next swap
+            // that reaches the node (the monitor shows it there).
+            worker_skipped = Some(e.to_string());
+            worker = None;
+        }
+        let share = |m: &ModelEntry| m.memory_gib / f64::from(m.nodes.max(1));
+        if let Some(memory) = status_of(&node).and_then(|n| n.memory.clone()) {
             let freed = match &previous {
-                Some(p) => p.memory_gib * GIB,
-                None => node_status
+                Some(p) => share(p) * GIB,
+                None => status_of(&node)
                     .and_then(|n| n.gpu.as_ref())
                     .and_then(|g| g.memory_used_mib)
                     .map_or(0.0, |mib| mib as f64 * 1024.0 * 1024.0),
             };
-            let have = memory.available_bytes as f64 + freed;
-            if entry.memory_gib * GIB > have {
-                return Err(SwapError::DoesNotFit {
-                    model: entry.id,
-                    node: node.config.name.clone(),
-                    need_gib: entry.memory_gib,
-                    have_gib: have / GIB,
-                });
+            fits(
+                &entry,
+                &node,
+                memory.available_bytes as f64 + freed,
+                share(&entry),
+            )?;
+        }
+        if let Some(w) = worker.as_ref().filter(|_| entry.nodes > 1) {
+            if let Some(memory) = status_of(w).and_then(|n| n.memory.clone()) {
+                let freed = match &previous {
+                    Some(p) if p.nodes > 1 => share(p) * GIB,
+                    _ => 0.0,
+                };
+                fits(
+                    &entry,
+                    w,
+                    memory.available_bytes as f64 + freed,
+                    share(&entry),
+                )?;
             }
         }
         let job = Job {
             node,
             port,
+            worker,
+            worker_skipped,
             entry,
             previous,
+            recipe_dir: self.catalog.recipe_dir.clone(),
         };
         if dry_run {
             return self.plan(&job).await;
@@ -277,32 +374,45 @@ impl Swapper {
     }
 
     async fn plan(&self, job: &Job) -> Result<SwapStatus, SwapError> {
-        let old = run::managed_containers(&job.node)
-            .await
-            .map_err(|reason| SwapError::Ssh {
-                node: job.node.config.name.clone(),
-                reason,
-            })?;
         let mut status = self.new_status(0, job);
         status.dry_run = true;
         status.phase = SwapPhase::Planned;
         status.finished_at_ms = Some(status.started_at_ms);
-        if !old.running.is_empty() {
-            status
-                .commands
-                .push(crate::ssh::command_line(&plan::stop(&old.running)));
+        // Head first, then the worker: the order a real swap stops them in.
+        let nodes = std::iter::once((&job.node, true)).chain(job.worker.iter().map(|w| (w, false)));
+        for (node, on_head) in nodes {
+            let old = run::managed_containers(node, on_head)
+                .await
+                .map_err(|reason| SwapError::Ssh {
+                    node: node.config.name.clone(),
+                    reason,
+                })?;
+            if !old.running.is_empty() {
+                status
+                    .commands
+                    .push(job.shown(node, &plan::stop(&old.running)));
+            }
+            if !old.all.is_empty() {
+                status
+                    .commands
+                    .push(job.shown(node, &plan::remove(&old.all)));
+            }
         }
-        if !old.all.is_empty() {
-            status
-                .commands
-                .push(crate::ssh::command_line(&plan::remove(&old.all)));
-        }
-        if let Some(run) = plan::run(&job.entry, job.port) {
-            status.commands.push(crate::ssh::command_line(&run));
-        }
+        let ips: Vec<_> = job
+            .nodes_for(&job.entry)
+            .map_err(SwapError::Unsupported)?
+            .iter()
+            .map(|n| n.config.host)
+            .collect();
+        let launch = plan::launch(&job.entry, job.port, &job.recipe_dir, &ips);
+        status.commands.push(job.shown(&job.node, &launch));
         status.message = format!(
-            "Dry run: these commands would run on {}.",
-            job.node.config.name
+            "Dry run: these commands would run on {}{}.",
+            job.node.config.name,
+            job.worker.as_ref().map_or(String::new(), |w| format!(
+                " (and, where marked, on {})",
+                w.config.name
+            ))
         );
         Ok(status)
     }
@@ -325,7 +435,7 @@ impl Swapper {
                 at_ms: now,
             }],
             log_tail: Vec::new(),
-            message: "Checking what runs on the node".into(),
+            message: format!("Checking what runs on {}", job.where_(&job.entry)),
             error: None,
             dry_run: false,
             commands: Vec::new(),
@@ -391,7 +501,40 @@ impl Swapper {
             .ok_or(SwapError::NoVllmNode)
     }
 
+    /// The node a two-node model's worker runs on: the first configured node other than the
+    /// vLLM node.
+    fn worker_node(&self, head: &Node) -> Option<Arc<Node>> {
+        self.cluster
+            .nodes
+            .iter()
+            .find(|n| n.config.name != head.config.name)
+            .cloned()
+    }
+
+    /// The worker node of `model` (a catalog id), when that model spans two nodes.
+    pub fn worker_for(&self, model: &str) -> Option<String> {
+        if self.catalog.get(model)?.nodes < 2 {
+            return None;
+        }
+        let (head, _) = self.vllm_node().ok()?;
+        self.worker_node(&head).map(|n| n.config.name.clone())
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Whether `entry` fits on `node` with `have` bytes free there after the swap stops what it
+/// stops; `need_gib` is its share on that node.
+fn fits(entry: &ModelEntry, node: &Node, have: f64, need_gib: f64) -> Result<(), SwapError> {
+    if need_gib * GIB > have {
+        return Err(SwapError::DoesNotFit {
+            model: entry.id.clone(),
+            node: node.config.name.clone(),
+            need_gib,
+            have_gib: have / GIB,
+        });
+    }
+    Ok(())
 }

@@ -1,4 +1,11 @@
 //! The swap procedure itself: stop, start, follow, and roll back on failure.
+//!
+//! Order on two nodes: the head's model container is stopped first (the API goes away and the
+//! Ray cluster loses its head), then the worker's, so no worker outlives its head unnoticed.
+//! A recipe launch is one command on the head; the launcher starts the worker over SSH itself.
+//! While loading, the head's container log is followed and, for a two-node model, the worker's
+//! container is watched too. A failed launch is cleared from every node it used before the
+//! previous model is started again.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -7,24 +14,27 @@ use app::swap::{PhaseMark, SwapPhase, SwapStatus};
 use tokio::sync::oneshot;
 
 use super::{plan, progress, Job, Swapper};
-use crate::catalog::ModelEntry;
+use crate::catalog::{Launch, ModelEntry};
 use crate::cluster::node_probe::parse_docker_ps;
 use crate::cluster::Node;
 use crate::monitor::now_ms;
+use crate::ssh::CommandOutput;
 
 /// Lines of the container log kept in the status.
 const LOG_TAIL: usize = 20;
 /// Time allowed for one remote command of a swap (`docker stop` waits up to its grace period).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(plan::STOP_GRACE_SECS as u64 + 30);
 
-/// vLLM containers on a node: those running, and every one (running or not) whose name the new
-/// container needs or that would otherwise be orphaned.
+/// Model containers on a node: those running, and every one (running or not) whose name the
+/// new container needs or that would otherwise be orphaned.
 pub(super) struct Managed {
     pub running: Vec<String>,
     pub all: Vec<String>,
 }
 
-pub(super) async fn managed_containers(node: &Node) -> Result<Managed, String> {
+/// Lists the model containers on `node` ([`plan::is_managed`]; `on_head` widens the rule to
+/// any vLLM image).
+pub(super) async fn managed_containers(node: &Node, on_head: bool) -> Result<Managed, String> {
     let out = node
         .ssh
         .exec(&plan::list_containers(), COMMAND_TIMEOUT)
@@ -35,7 +45,7 @@ pub(super) async fn managed_containers(node: &Node) -> Result<Managed, String> {
     }
     let vllm: Vec<_> = parse_docker_ps(&out.stdout)
         .into_iter()
-        .filter(|c| c.name == plan::CONTAINER || c.image.contains("vllm"))
+        .filter(|c| plan::is_managed(&c.name, &c.image, on_head))
         .collect();
     Ok(Managed {
         running: vllm
@@ -76,61 +86,136 @@ struct Swap<'a> {
     status: &'a mut SwapStatus,
 }
 
+/// What `docker inspect` says of a model container.
+enum Seen {
+    Running,
+    /// Exited, dead, or gone (the launcher runs its containers with `--rm`).
+    Ended(String),
+    /// The node did not answer.
+    Unreachable(String),
+}
+
 impl Swap<'_> {
     async fn execute(&mut self) {
-        let node = self.job.node.config.name.clone();
-        let old = match managed_containers(&self.job.node).await {
+        let head = self.job.node.clone();
+        let old_head = match managed_containers(&head, true).await {
             Ok(old) => old,
             Err(e) => {
                 return self
                     .fail(format!(
-                        "could not list containers on {node}: {e}; nothing was changed"
+                        "could not list containers on {}: {e}; nothing was changed",
+                        head.config.name
                     ))
                     .await
             }
+        };
+        let old_worker = match &self.job.worker {
+            Some(worker) => match managed_containers(worker, false).await {
+                Ok(old) => Some((worker.clone(), old)),
+                Err(e) => {
+                    return self
+                        .fail(format!(
+                            "could not list containers on {}: {e}; nothing was changed",
+                            worker.config.name
+                        ))
+                        .await
+                }
+            },
+            None => None,
         };
         let from = self
             .job
             .previous
             .as_ref()
             .map_or("the current model".to_string(), |p| p.name.clone());
+        let worker_too = match &old_worker {
+            Some((worker, old)) if !old.all.is_empty() => {
+                format!(" and its worker on {}", worker.config.name)
+            }
+            _ => String::new(),
+        };
         self.phase(
             SwapPhase::Stopping,
-            format!("Stopping {from} on {node}. Chat is unavailable until the new model is ready."),
+            format!(
+                "Stopping {from} on {}{worker_too}. Chat is unavailable until the new model is ready.",
+                head.config.name
+            ),
         )
         .await;
-        if !old.running.is_empty() {
-            if let Err(e) = self.exec(plan::stop(&old.running)).await {
+        if let Err(e) = self.clear(&head, &old_head).await {
+            return self
+                .fail(format!(
+                    "could not stop {}: {e}; the old model may still be running",
+                    old_head.running.join(", ")
+                ))
+                .await;
+        }
+        if let Some((worker, old)) = &old_worker {
+            if let Err(e) = self.clear(worker, old).await {
                 return self
                     .fail(format!(
-                        "could not stop {}: {e}; the old model may still be running",
-                        old.running.join(", ")
+                        "could not stop {} on {}: {e}; the model on {} is stopped, but its worker may still run on {}",
+                        old.running.join(", "),
+                        worker.config.name,
+                        head.config.name,
+                        worker.config.name
                     ))
                     .await;
             }
-        }
-        if !old.all.is_empty() {
-            // Frees the container name; a failure here shows up as a name conflict at start.
-            let _ = self.exec(plan::remove(&old.all)).await;
         }
         let entry = self.job.entry.clone();
         let Err(reason) = self.launch(&entry).await else {
             let took = now_ms().saturating_sub(self.status.started_at_ms) / 1000;
             self.status.percent = Some(100.0);
+            let skipped = self.job.worker_skipped.as_ref().map_or(String::new(), |why| {
+                format!(" The old model's worker could not be stopped ({why}); the next swap removes it.")
+            });
             return self
                 .phase(
                     SwapPhase::Ready,
-                    format!("{} is ready on {node} (took {took} s).", entry.name),
+                    format!(
+                        "{} is ready on {} (took {took} s).{skipped}",
+                        entry.name,
+                        self.job.where_(&entry)
+                    ),
                 )
                 .await;
         };
         self.roll_back(reason).await;
     }
 
+    /// Stops the running containers of `old` on `node`, then removes them all.
+    async fn clear(&mut self, node: &Node, old: &Managed) -> Result<(), String> {
+        if !old.running.is_empty() {
+            self.exec_on(node, plan::stop(&old.running), COMMAND_TIMEOUT)
+                .await?;
+        }
+        if !old.all.is_empty() {
+            // Frees the container name; a failure here shows up as a name conflict at start.
+            let _ = self
+                .exec_on(node, plan::remove(&old.all), COMMAND_TIMEOUT)
+                .await;
+        }
+        Ok(())
+    }
+
+    /// Removes what a failed launch of `entry` left, from every node it used, head first.
+    /// Best effort: what cannot be removed shows up when the previous model starts.
+    async fn clean_up(&mut self, entry: &ModelEntry) {
+        let Ok(nodes) = self.job.nodes_for(entry) else {
+            return;
+        };
+        let nodes: Vec<Arc<Node>> = nodes.into_iter().cloned().collect();
+        for (i, node) in nodes.iter().enumerate() {
+            if let Ok(left) = managed_containers(node, i == 0).await {
+                let _ = self.clear(node, &left).await;
+            }
+        }
+    }
+
     async fn roll_back(&mut self, reason: String) {
-        let _ = self
-            .exec(plan::remove(&[plan::CONTAINER.to_string()]))
-            .await;
+        let failed = self.job.entry.clone();
+        self.clean_up(&failed).await;
         let Some(previous) = self.job.previous.clone() else {
             return self
                 .fail(format!(
@@ -172,25 +257,35 @@ impl Swap<'_> {
         if !rolling_back {
             self.phase(
                 SwapPhase::Starting,
-                format!("Starting {} on {}", entry.name, self.job.node.config.name),
+                format!("Starting {} on {}", entry.name, self.job.where_(entry)),
             )
             .await;
         }
-        let argv = plan::run(entry, self.job.port)
-            .ok_or_else(|| format!("{} cannot be launched by this controller", entry.id))?;
-        self.exec(argv)
-            .await
-            .map_err(|e| format!("docker run failed: {e}"))?;
+        let nodes: Vec<Arc<Node>> = self.job.nodes_for(entry)?.into_iter().cloned().collect();
+        let ips: Vec<_> = nodes.iter().map(|n| n.config.host).collect();
+        let argv = plan::launch(entry, self.job.port, &self.job.recipe_dir, &ips);
         let deadline = Instant::now() + entry.ready_timeout;
+        let head = self.job.node.clone();
+        match &entry.launch {
+            Launch::Container { .. } => {
+                self.exec_on(&head, argv, COMMAND_TIMEOUT)
+                    .await
+                    .map_err(|e| format!("docker run failed: {e}"))?;
+            }
+            Launch::Recipe(recipe) => {
+                // The launcher checks the nodes and images, applies mods and starts the
+                // containers before it returns: allow it the model's whole loading time.
+                let out = self
+                    .exec_on(&head, argv, entry.ready_timeout.max(COMMAND_TIMEOUT))
+                    .await
+                    .map_err(|e| format!("the launcher (run-recipe.sh {recipe}) failed: {e}"))?;
+                self.status.log_tail = tail(&out.stdout, LOG_TAIL);
+                self.swapper.publish(self.status);
+            }
+        }
         loop {
             tokio::time::sleep(self.swapper.poll).await;
-            if let Ok(out) = self
-                .job
-                .node
-                .ssh
-                .exec(&plan::logs(LOG_TAIL), COMMAND_TIMEOUT)
-                .await
-            {
+            if let Ok(out) = head.ssh.exec(&plan::logs(LOG_TAIL), COMMAND_TIMEOUT).await {
                 let lines: Vec<String> = out
                     .stdout
                     .lines()
@@ -212,23 +307,27 @@ impl Swap<'_> {
                     None => self.swapper.publish(self.status),
                 }
             }
-            let unreachable = match self
-                .job
-                .node
-                .ssh
-                .exec(&plan::state(), COMMAND_TIMEOUT)
-                .await
-            {
-                Ok(out) if matches!(out.stdout.trim(), "exited" | "dead") => {
-                    let last = self.status.log_tail.last().cloned().unwrap_or_default();
-                    return Err(format!(
-                        "the {} container exited while loading (last log line: {last:?})",
-                        entry.id
-                    ));
+            let mut unreachable = None;
+            for (i, node) in nodes.iter().enumerate() {
+                match container_state(node).await {
+                    Seen::Running => {}
+                    Seen::Unreachable(e) => unreachable = unreachable.or(Some(e)),
+                    Seen::Ended(state) if i == 0 => {
+                        let last = self.status.log_tail.last().cloned().unwrap_or_default();
+                        return Err(format!(
+                            "the {} container {state} while loading (last log line: {last:?})",
+                            entry.id
+                        ));
+                    }
+                    Seen::Ended(state) => {
+                        let last = last_log_line(node).await;
+                        return Err(format!(
+                            "the {} worker container on {} {state} while loading (its last log line: {last:?})",
+                            entry.id, node.config.name
+                        ));
+                    }
                 }
-                Ok(_) => None,
-                Err(e) => Some(format!("{} unreachable: {e}", self.job.node.config.name)),
-            };
+            }
             let problem = match self.ready(entry).await {
                 Ok(()) => return Ok(()),
                 Err(problem) => unreachable.unwrap_or(problem),
@@ -281,21 +380,25 @@ impl Swap<'_> {
         }
     }
 
-    /// Runs one remote command of the swap, recorded in the store before it is sent.
-    async fn exec(&mut self, argv: Vec<String>) -> Result<(), String> {
-        self.status.commands.push(crate::ssh::command_line(&argv));
+    /// Runs one remote command of the swap on `node`, recorded in the store before it is
+    /// sent. `Err` carries what the command said about its failure.
+    async fn exec_on(
+        &mut self,
+        node: &Node,
+        argv: Vec<String>,
+        timeout: Duration,
+    ) -> Result<CommandOutput, String> {
+        self.status.commands.push(self.job.shown(node, &argv));
         self.swapper.save(self.status).await;
-        let out = self
-            .job
-            .node
+        let out = node
             .ssh
-            .exec(&argv, COMMAND_TIMEOUT)
+            .exec(&argv, timeout)
             .await
             .map_err(|e| e.to_string())?;
         if out.success() {
-            Ok(())
+            Ok(out)
         } else {
-            Err(out.stderr.trim().to_string())
+            Err(failure(&out))
         }
     }
 
@@ -321,4 +424,55 @@ impl Swap<'_> {
         self.phase(SwapPhase::Failed, format!("Swap failed: {error}"))
             .await;
     }
+}
+
+/// The state of the managed container on `node`.
+async fn container_state(node: &Node) -> Seen {
+    match node.ssh.exec(&plan::state(), COMMAND_TIMEOUT).await {
+        Ok(out) if out.success() => match out.stdout.trim() {
+            "exited" => Seen::Ended("exited".into()),
+            "dead" => Seen::Ended("died".into()),
+            _ => Seen::Running,
+        },
+        Ok(out) if out.stderr.contains("No such") => Seen::Ended("disappeared".into()),
+        Ok(out) => Seen::Unreachable(failure(&out)),
+        Err(e) => Seen::Unreachable(format!("{} unreachable: {e}", node.config.name)),
+    }
+}
+
+async fn last_log_line(node: &Node) -> String {
+    match node.ssh.exec(&plan::logs(1), COMMAND_TIMEOUT).await {
+        Ok(out) => tail(&format!("{}{}", out.stdout, out.stderr), 1)
+            .pop()
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// What a failed command said: its stderr, or — the launcher reports errors on stdout — the
+/// last lines of its stdout, or its exit code.
+fn failure(out: &CommandOutput) -> String {
+    let stderr = out.stderr.trim();
+    if !stderr.is_empty() {
+        return stderr.to_string();
+    }
+    let last = tail(&out.stdout, 3);
+    if !last.is_empty() {
+        return last.join(" / ");
+    }
+    match out.code {
+        Some(code) => format!("exit code {code}"),
+        None => "killed by a signal".into(),
+    }
+}
+
+/// The last `n` non-empty lines of `text`.
+fn tail(text: &str, n: usize) -> Vec<String> {
+    let lines: Vec<String> = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    lines[lines.len().saturating_sub(n)..].to_vec()
 }

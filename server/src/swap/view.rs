@@ -69,7 +69,7 @@ pub async fn preview(swapper: &Arc<Swapper>, model: &str) -> Result<SwapPreview,
             limit_secs: entry.ready_timeout.as_secs(),
         },
     };
-    let unaffected = unaffected(swapper, &plan.node);
+    let unaffected = unaffected(swapper, &plan.node, swapper.worker_for(model).as_deref());
     Ok(SwapPreview {
         sentences: SwapPreview::explain(
             &entry.name,
@@ -108,20 +108,32 @@ pub fn typical_duration<'a>(
     Some((secs[secs.len() / 2], secs.len()))
 }
 
-/// Everything a single-node swap on `node` leaves running: the other services, and nodes that
-/// run none of the configured services.
-fn unaffected(swapper: &Swapper, node: &str) -> Vec<String> {
+/// Everything a swap on `node` leaves running: the other services, and nodes that run none of
+/// the configured services. For a model that spans two nodes, `worker` is where its Ray worker
+/// runs: that node's services keep running, but share its memory with the worker, and the
+/// node itself is no longer idle.
+fn unaffected(swapper: &Swapper, node: &str, worker: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
     for n in &swapper.cluster.nodes {
         let name = &n.config.name;
+        let shared = worker == Some(name.as_str());
         let services: Vec<_> = n
             .config
             .services
             .iter()
             .filter(|s| !(name == node && s.kind == ServiceKind::Vllm))
-            .map(|s| format!("{} on {name}", s.kind.name()))
+            .map(|s| {
+                if shared {
+                    format!(
+                        "{} on {name} (sharing {name}'s memory with the model's worker)",
+                        s.kind.name()
+                    )
+                } else {
+                    format!("{} on {name}", s.kind.name())
+                }
+            })
             .collect();
-        if services.is_empty() && name != node {
+        if services.is_empty() && name != node && !shared {
             out.push(name.clone());
         }
         out.extend(services);
