@@ -1,7 +1,7 @@
 //! The controller's state store: one SQLite file, `state.sqlite3` in the data dir.
 //!
-//! It keeps what must outlive the process — today the swap history ([`swaps`]); later the
-//! outage log and the redaction vault. What the cluster *runs* is never kept here: that is
+//! It keeps what must outlive the process — the swap history ([`swaps`]) and the outage log
+//! ([`outages`]); later the redaction vault. What the cluster *runs* is never kept here: that is
 //! always learned from the cluster itself (see the health monitor), so the store cannot go stale
 //! about it.
 //!
@@ -21,6 +21,7 @@
 //! kill of the controller process, which is what restart recovery relies on; a power cut may
 //! lose the last few commits but never corrupts the file.
 
+pub mod outages;
 pub mod swaps;
 
 use std::path::{Path, PathBuf};
@@ -65,10 +66,16 @@ pub struct Migration {
 }
 
 /// The schema, oldest first. Append only: an applied entry is never edited or removed.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "swap history",
-    sql: swaps::SCHEMA,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "swap history",
+        sql: swaps::SCHEMA,
+    },
+    Migration {
+        name: "outage log",
+        sql: outages::SCHEMA,
+    },
+];
 
 /// A handle on the state file; cheap to clone, all clones share the connection.
 #[derive(Clone)]
