@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what spark-control needs to build and run, skipping whatever is already present.
 #   scripts/setup.sh          build/run needs: wasm target, cargo-leptos, wasm-bindgen, wasm-opt
-#   scripts/setup.sh --test   also test needs: Chromium (Debian), Playwright (npm), and OpenSSH's
-#                             sshd + python3 (Debian) for the fake Sparks of server/tests/swap_sshd.rs
+#   scripts/setup.sh --test   also test needs: Chromium (Debian), Playwright (npm), OpenSSH's
+#                             sshd + python3 (Debian) for the fake Sparks of server/tests/swap_sshd.rs,
+#                             and the official `openai` Python client (PyPI, in .tools/venv)
 # Other scripts `source` it; it then also puts the project's tools on PATH.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ TOOLS="$ROOT/.tools"
 CARGO_LEPTOS_VERSION=0.3.11
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
 BINARYEN_VERSION=132.0.0       # Debian's binaryen (108) emits WASM that silently breaks hydration
+OPENAI_PY_VERSION=3.57.0       # the consumer client that server/tests/openai_client.py drives
 
 export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
 
@@ -82,13 +84,23 @@ ensure_test_tools() {
   fi
 }
 
+ensure_python_clients() {
+  local venv="$TOOLS/venv"
+  if "$venv/bin/python" -c "import openai, sys; sys.exit(openai.__version__ != '$OPENAI_PY_VERSION')" 2>/dev/null; then
+    return 0
+  fi
+  say "installing the openai Python client $OPENAI_PY_VERSION into .tools/venv"
+  python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$venv"; }
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "openai==$OPENAI_PY_VERSION"
+}
+
 setup_main() {
   command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup first" >&2; exit 1; }
   ensure_wasm_target
   ensure_cargo_leptos
   ensure_wasm_bindgen
   ensure_wasm_opt
-  if [ "${1:-}" = "--test" ]; then ensure_test_tools; fi
+  if [ "${1:-}" = "--test" ]; then ensure_test_tools; ensure_python_clients; fi
 }
 
 # Run only when executed, not when sourced for PATH.

@@ -18,8 +18,8 @@ cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "cargo test"
-# setup.sh installed OpenSSH: the fake-Spark tests must run here, not skip.
-SPARK_TEST_REQUIRE_SSHD=1 cargo test --workspace --exclude frontend 2>&1 | tee target/cargo-test.log
+# setup.sh installed OpenSSH and the openai client: those tests must run here, not skip.
+SPARK_TEST_REQUIRE_SSHD=1 SPARK_TEST_REQUIRE_ALL=1 cargo test --workspace --exclude frontend 2>&1 | tee target/cargo-test.log
 rust_passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' target/cargo-test.log | awk '{s+=$4} END {print s+0}')
 
 step "StartOS wrapper: tsc --noEmit"

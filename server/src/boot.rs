@@ -38,7 +38,8 @@ To manage real nodes, set SPARK1_HOST/SPARK1_USER (and SPARK2_*) or provide a cl
 
 /// Builds the state and starts the health monitor. Opens the state file first: a controller
 /// that cannot keep its records does not start. A swap the previous run left unfinished is
-/// reported as interrupted and reconciled with the cluster (see `swap::recover`).
+/// reported as interrupted and reconciled with the cluster (see `swap::recover`); an outage it
+/// left open is closed at this start (see `store::outages`).
 pub async fn start(settings: Settings) -> Result<Arc<AppState>, BootError> {
     let store = Store::open(&settings.state_file).await?;
     let key = ControllerKey::load_or_create(&settings.ssh_key_path, settings.generate_key)?;
@@ -46,7 +47,7 @@ pub async fn start(settings: Settings) -> Result<Arc<AppState>, BootError> {
         Catalog::load(&settings.models_yaml)?
     } else {
         tracing::warn!(path = %settings.models_yaml.display(), "no model catalog: swaps are unavailable until MODELS_YAML points at one");
-        Catalog { models: Vec::new() }
+        Catalog::default()
     };
     let (nodes, sim, note) = match settings.source {
         ClusterSource::Simulated => {
@@ -66,6 +67,8 @@ pub async fn start(settings: Settings) -> Result<Arc<AppState>, BootError> {
         &settings.known_hosts,
     )?);
     let monitor = Monitor::new(&cluster, note);
+    // Before the probes start, so that outages continue the stored log.
+    monitor.record_outages_in(store.clone()).await?;
     monitor.start(cluster.clone());
     let swapper = Swapper::new(
         cluster.clone(),
@@ -75,12 +78,22 @@ pub async fn start(settings: Settings) -> Result<Arc<AppState>, BootError> {
         SWAP_POLL,
     )
     .await?;
+    let metrics = crate::metrics::Metrics::new();
+    let gateway = crate::gateway::ChatGateway::new(
+        settings.gateway.clone(),
+        cluster.clone(),
+        swapper.clone(),
+        monitor.clone(),
+        metrics.clone(),
+    );
     Ok(Arc::new(AppState {
         settings,
         key,
         cluster,
         monitor,
         swapper,
+        gateway,
+        metrics,
         store,
         sim,
     }))
@@ -95,7 +108,28 @@ pub async fn start_simulated(
     options.timing = timing;
     let sim = SimCluster::start(options).await?;
     let nodes = sim_node_configs(&sim);
+    wait_for_services(&nodes).await;
     Ok((sim, nodes))
+}
+
+/// Waits (a moment at most) until the preloaded services accept connections: the simulator
+/// binds them in the background, and the health monitor would log the first few milliseconds
+/// as an outage.
+async fn wait_for_services(nodes: &[NodeConfig]) {
+    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    for node in nodes {
+        for service in &node.services {
+            let addr = std::net::SocketAddr::from((node.host, service.port));
+            while crate::cluster::service_probe::connect(addr, PATIENCE)
+                .await
+                .is_err()
+                && tokio::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        }
+    }
 }
 
 /// The simulator's nodes as the controller's configuration, host keys pinned.

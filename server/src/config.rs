@@ -124,6 +124,8 @@ pub struct Settings {
     pub nodes: Vec<NodeConfig>,
     /// Pacing of the simulated cluster, when it runs.
     pub sim: SimSettings,
+    /// The chat gateway's limits and timeouts.
+    pub gateway: crate::gateway::GatewaySettings,
 }
 
 /// `SIM_LOAD_SECS` (how long a simulated model takes to load) and `SIM_TOKEN_MS` (time between
@@ -136,24 +138,75 @@ pub struct SimSettings {
 
 impl SimSettings {
     fn from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let number = |name: &str, default: f64, max: f64| -> Result<f64, ConfigError> {
-            match var(name) {
-                None => Ok(default),
-                Some(v) => v
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|n| n.is_finite() && (0.0..=max).contains(n))
-                    .ok_or_else(|| invalid(name, format!("{v:?} is not a number from 0 to {max}"))),
-            }
-        };
         Ok(Self {
-            load: std::time::Duration::from_secs_f64(number("SIM_LOAD_SECS", 12.0, 3600.0)?),
+            load: secs_var(var, "SIM_LOAD_SECS", 12.0, 3600.0)?,
             token_interval: std::time::Duration::from_secs_f64(
-                number("SIM_TOKEN_MS", 25.0, 10_000.0)? / 1000.0,
+                number_var(var, "SIM_TOKEN_MS", 25.0, 10_000.0)? / 1000.0,
             ),
         })
     }
+}
+
+/// `CHAT_*`: the chat gateway's limits and timeouts.
+fn gateway_from_vars(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<crate::gateway::GatewaySettings, ConfigError> {
+    let default = crate::gateway::GatewaySettings::default();
+    Ok(crate::gateway::GatewaySettings {
+        max_body_bytes: number_var(
+            var,
+            "CHAT_MAX_BODY_BYTES",
+            default.max_body_bytes as f64,
+            1e9,
+        )? as usize,
+        swap_wait: secs_var(
+            var,
+            "CHAT_SWAP_WAIT_SECS",
+            default.swap_wait.as_secs_f64(),
+            3600.0,
+        )?,
+        swap_queue: number_var(var, "CHAT_SWAP_QUEUE", default.swap_queue as f64, 100_000.0)?
+            as usize,
+        connect_timeout: secs_var(
+            var,
+            "CHAT_CONNECT_TIMEOUT_SECS",
+            default.connect_timeout.as_secs_f64(),
+            600.0,
+        )?,
+        response_timeout: secs_var(
+            var,
+            "CHAT_RESPONSE_TIMEOUT_SECS",
+            default.response_timeout.as_secs_f64(),
+            86_400.0,
+        )?,
+    })
+}
+
+/// A number from 0 to `max` in variable `name`, or `default` when unset.
+fn number_var(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: f64,
+    max: f64,
+) -> Result<f64, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && (0.0..=max).contains(n))
+            .ok_or_else(|| invalid(name, format!("{v:?} is not a number from 0 to {max}"))),
+    }
+}
+
+fn secs_var(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: f64,
+    max: f64,
+) -> Result<std::time::Duration, ConfigError> {
+    number_var(var, name, default, max).map(std::time::Duration::from_secs_f64)
 }
 
 impl Settings {
@@ -215,6 +268,7 @@ impl Settings {
             (None, false) => (ClusterSource::Simulated, Vec::new()),
         };
         let sim = SimSettings::from_vars(&var)?;
+        let gateway = gateway_from_vars(&var)?;
         Ok(Settings {
             bind_addr,
             bind_port,
@@ -228,6 +282,7 @@ impl Settings {
             source,
             nodes,
             sim,
+            gateway,
         })
     }
 }

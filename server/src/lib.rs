@@ -10,17 +10,23 @@
 //! - [`ssh`] — the controller's key, host-key pinning, one reused connection per node, and
 //!   [`ssh::command_line`], the only way a remote command line is built.
 //! - [`cluster`] — nodes and their probes (SSH for node state, HTTP for service health).
-//! - [`monitor`] — background probe loops that keep the latest picture in memory.
+//! - [`monitor`] — background probe loops that keep the latest picture in memory, each node's
+//!   recent load and the outage log.
 //! - [`http`] — routers per concern, merged with the Leptos routes.
+//! - [`metrics`] — `GET /metrics` (Prometheus): requests, upstream calls, probes, swaps.
+//! - [`gateway`] — the OpenAI-compatible chat proxy to the loaded vLLM model, swap-aware.
 //! - [`catalog`] and [`swap`] — the model catalog and the one-at-a-time swap orchestrator.
-//! - [`store`] — the state file (SQLite in the data dir): swap history, which survives restarts.
+//! - [`store`] — the state file (SQLite in the data dir): swap history and outages, which
+//!   survive restarts.
 //! - [`state`] — the shared `AppState`, which also backs the dashboard's server functions.
 
 pub mod boot;
 pub mod catalog;
 pub mod cluster;
 pub mod config;
+pub mod gateway;
 pub mod http;
+pub mod metrics;
 pub mod monitor;
 pub mod ssh;
 pub mod state;

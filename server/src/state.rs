@@ -19,7 +19,11 @@ pub struct AppState {
     pub cluster: Arc<Cluster>,
     pub monitor: Arc<Monitor>,
     pub swapper: Arc<Swapper>,
-    /// The state file (swap history; later outages and the redaction vault).
+    /// The OpenAI-compatible chat proxy.
+    pub gateway: crate::gateway::ChatGateway,
+    /// Prometheus metrics: request and upstream counters, swap tallies (`GET /metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// The state file (swap history, the outage log; later the redaction vault).
     pub store: Store,
     /// The embedded simulated cluster, kept alive as long as the server when it runs.
     pub sim: Option<spark_sim::SimCluster>,
@@ -31,13 +35,7 @@ impl Backend for AppState {
     }
 
     fn health_report(&self) -> app::health::HealthReport {
-        // Wired up by the outage monitor work (issue #4); the live status alone until then.
-        app::health::HealthReport {
-            status: self.monitor.snapshot(),
-            history: Vec::new(),
-            queues: Vec::new(),
-            outages: Vec::new(),
-        }
+        self.monitor.report()
     }
 
     fn models(&self) -> ModelsOverview {

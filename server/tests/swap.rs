@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use common::Api;
 use serde_json::{json, Value};
-use server::config::Settings;
 use server::state::AppState;
 use spark_sim::Fault;
 
@@ -84,21 +83,9 @@ impl std::ops::Deref for Server {
 }
 
 async fn start() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let catalog = dir.path().join("models.yaml");
-    std::fs::write(&catalog, CATALOG).unwrap();
-    let vars = [
-        ("DATA_DIR", dir.path().display().to_string()),
-        ("MODELS_YAML", catalog.display().to_string()),
-        ("SIM_LOAD_SECS", "1".into()),
-        ("SIM_TOKEN_MS", "1".into()),
-    ];
-    let settings =
-        Settings::from_vars(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
-            .unwrap();
-    let state = server::boot::start(settings).await.unwrap();
+    let (api, state, dir) = common::boot_simulated(CATALOG, &[]).await;
     let server = Server {
-        api: common::serve(state.clone()).await,
+        api,
         state,
         _dir: dir,
     };

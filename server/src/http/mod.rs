@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod health;
+pub mod openai;
 pub mod swap;
 
 use std::sync::Arc;
@@ -18,7 +19,13 @@ use crate::state::AppState;
 /// The whole application router.
 pub fn app(state: Arc<AppState>, leptos_options: LeptosOptions) -> Router {
     let backend: SharedBackend = state.clone();
-    let routes = generate_route_list(app::App);
+    // `/health` is both the JSON health route and the Health page: `health::routes` serves it
+    // and hands browsers to the page, so the page's own route is left out here.
+    let routes = generate_route_list(app::App)
+        .into_iter()
+        .filter(|route| route.path() != health::PATH)
+        .collect();
+    let health_page = health::page(backend.clone(), leptos_options.clone());
     let pages = Router::new()
         .leptos_routes_with_context(
             &leptos_options,
@@ -32,8 +39,15 @@ pub fn app(state: Arc<AppState>, leptos_options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler(app::shell))
         .with_state(leptos_options);
     Router::new()
-        .merge(health::routes(state.clone()))
-        .merge(swap::routes(state))
+        .merge(health::routes(state.clone(), health_page))
+        .merge(swap::routes(state.clone()))
+        .merge(openai::routes(state.clone()))
+        .merge(crate::metrics::routes(state.clone()))
         .merge(pages)
+        // Outside every route and the fallback, so each answered request is counted once.
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track_requests,
+        ))
         .layer(TraceLayer::new_for_http())
 }

@@ -124,3 +124,31 @@ impl Api {
         }
     }
 }
+
+/// Boots a controller on its embedded simulated cluster with catalog `catalog` and extra
+/// settings `vars` (on top of a fresh data dir and fast simulated loads), and serves it.
+/// Keep the `TempDir` alive as long as the server.
+pub async fn boot_simulated(
+    catalog: &str,
+    vars: &[(&str, &str)],
+) -> (Api, Arc<AppState>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog_path = dir.path().join("models.yaml");
+    std::fs::write(&catalog_path, catalog).unwrap();
+    let mut all: Vec<(String, String)> = vec![
+        ("DATA_DIR".into(), dir.path().display().to_string()),
+        ("MODELS_YAML".into(), catalog_path.display().to_string()),
+        ("SIM_LOAD_SECS".into(), "1".into()),
+        ("SIM_TOKEN_MS".into(), "1".into()),
+    ];
+    for (name, value) in vars {
+        all.retain(|(n, _)| n != name);
+        all.push((name.to_string(), value.to_string()));
+    }
+    let settings = server::config::Settings::from_vars(|k| {
+        all.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let state = server::boot::start(settings).await.unwrap();
+    (serve(state.clone()).await, state, dir)
+}

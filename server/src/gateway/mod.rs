@@ -1,0 +1,374 @@
+//! The chat gateway: one stable address on the LAN for the model vLLM serves, whichever node
+//! it runs on and whichever model is loaded.
+//!
+//! It adds as little as it can. The request body is read once to check its JSON and `model`,
+//! then sent on unchanged. The answer is passed through as a stream of chunks, streaming or
+//! not, so tokens reach the client as vLLM writes them. A client that goes away drops that
+//! stream, which drops the upstream connection, and vLLM aborts the generation.
+//!
+//! During a model swap, requests wait for the new model in a bounded queue
+//! ([`GatewaySettings::swap_wait`], [`GatewaySettings::swap_queue`]) instead of failing. Past
+//! the bound they get a 503 with `Retry-After`. Every failure is answered in OpenAI's error
+//! shape ([`error::GatewayError`]) and reported to the health monitor as a passive signal.
+
+pub mod error;
+mod observed;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::swap::SwapStatus;
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, Method, Response};
+use serde::Deserialize;
+
+use crate::cluster::Cluster;
+use crate::config::ServiceKind;
+use crate::metrics::{Metrics, UpstreamOutcome};
+use crate::monitor::{now_ms, Monitor};
+use crate::swap::Swapper;
+pub use error::GatewayError;
+use observed::ObservedBody;
+
+/// `CHAT_*` settings; see docs/CHAT_GATEWAY.md.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GatewaySettings {
+    /// Largest request body accepted (413 beyond).
+    pub max_body_bytes: usize,
+    /// How long a request waits for a running swap to finish.
+    pub swap_wait: Duration,
+    /// How many requests may wait for a swap at once (503 beyond).
+    pub swap_queue: usize,
+    pub connect_timeout: Duration,
+    /// Time allowed until vLLM starts answering. A non-streaming answer starts only when the
+    /// whole generation is done, so this is long by default; a streaming one starts at once.
+    pub response_timeout: Duration,
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 16 * 1024 * 1024,
+            swap_wait: Duration::from_secs(120),
+            swap_queue: 256,
+            connect_timeout: Duration::from_secs(3),
+            response_timeout: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// After a swap reports ready, how long its model counts as loaded even if the health monitor
+/// has not probed it yet.
+const FRESH_SWAP: Duration = Duration::from_secs(5);
+/// `Retry-After` when a swap's remaining time is unknown.
+const RETRY_UNKNOWN: Duration = Duration::from_secs(30);
+
+/// Where chat goes: the node that serves vLLM.
+struct Upstream {
+    node: String,
+    base: String,
+}
+
+/// Just the fields the gateway looks at; the rest of the body is passed on untouched.
+#[derive(Deserialize)]
+struct Peek {
+    #[serde(default)]
+    model: Option<String>,
+}
+
+pub struct ChatGateway {
+    http: reqwest::Client,
+    settings: GatewaySettings,
+    cluster: Arc<Cluster>,
+    swapper: Arc<Swapper>,
+    monitor: Arc<Monitor>,
+    metrics: Arc<Metrics>,
+    waiting: AtomicUsize,
+}
+
+impl ChatGateway {
+    pub fn new(
+        settings: GatewaySettings,
+        cluster: Arc<Cluster>,
+        swapper: Arc<Swapper>,
+        monitor: Arc<Monitor>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        // Pooled keep-alive connections and no overall timeout: a long generation is not cut.
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .tcp_nodelay(true)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .no_proxy()
+            .build()
+            .unwrap_or_default();
+        Self {
+            http,
+            settings,
+            cluster,
+            swapper,
+            monitor,
+            metrics,
+            waiting: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn settings(&self) -> &GatewaySettings {
+        &self.settings
+    }
+
+    /// `POST` of a generation (`/v1/chat/completions`, `/v1/completions`).
+    pub async fn generate(
+        &self,
+        path: &'static str,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<Response<Body>, GatewayError> {
+        let peek: Peek =
+            serde_json::from_slice(&body).map_err(|e| GatewayError::BadJson(e.to_string()))?;
+        self.wait_for_swap().await?;
+        if let Some(requested) = peek.model {
+            let loaded = self.loaded_models();
+            if !loaded.is_empty() && !loaded.contains(&requested) {
+                return Err(GatewayError::ModelNotLoaded { requested, loaded });
+            }
+        }
+        self.forward(Method::POST, path, headers, Some(body)).await
+    }
+
+    /// `GET /v1/models`: what vLLM lists. It does not wait for a swap: while one runs and vLLM
+    /// is down, the answer is a 503 saying so.
+    pub async fn models(&self, headers: &HeaderMap) -> Result<Response<Body>, GatewayError> {
+        match self.forward(Method::GET, "/v1/models", headers, None).await {
+            Err(GatewayError::UpstreamDown { .. }) if self.running_swap().is_some() => {
+                Err(self.swap_busy(self.running_swap()))
+            }
+            other => other,
+        }
+    }
+
+    async fn forward(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &HeaderMap,
+        body: Option<Bytes>,
+    ) -> Result<Response<Body>, GatewayError> {
+        let upstream = self.upstream()?;
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", upstream.base));
+        for name in [header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION] {
+            if let Some(value) = headers.get(&name) {
+                request = request.header(name, value);
+            }
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let label = format!("vLLM on {}", upstream.node);
+        let started = Instant::now();
+        let response =
+            match tokio::time::timeout(self.settings.response_timeout, request.send()).await {
+                Err(_) => {
+                    self.metrics.observe_upstream(
+                        ServiceKind::Vllm,
+                        UpstreamOutcome::Failed(crate::metrics::UpstreamError::Timeout),
+                        started.elapsed(),
+                    );
+                    self.report_failure(&upstream.node, "a proxied chat request timed out");
+                    return Err(GatewayError::UpstreamTimeout {
+                        upstream: label,
+                        after: self.settings.response_timeout,
+                    });
+                }
+                Ok(Err(e)) => {
+                    self.metrics.observe_upstream(
+                        ServiceKind::Vllm,
+                        UpstreamOutcome::from_reqwest(&e),
+                        started.elapsed(),
+                    );
+                    let reason = describe(&e);
+                    self.report_failure(
+                        &upstream.node,
+                        &format!("a proxied chat request failed: {reason}"),
+                    );
+                    return Err(GatewayError::UpstreamDown {
+                        upstream: label,
+                        reason,
+                    });
+                }
+                Ok(Ok(response)) => response,
+            };
+        let outcome = UpstreamOutcome::from_status(response.status());
+        if response.status().is_server_error() {
+            self.report_failure(
+                &upstream.node,
+                &format!("vLLM answered {}", response.status()),
+            );
+        } else {
+            self.report_success(&upstream.node);
+        }
+        let mut out = Response::builder().status(response.status().as_u16());
+        for name in [
+            header::CONTENT_TYPE,
+            header::CONTENT_LENGTH,
+            header::CACHE_CONTROL,
+        ] {
+            if let Some(value) = response.headers().get(&name) {
+                out = out.header(name, value);
+            }
+        }
+        Ok(out
+            .body(Body::from_stream(ObservedBody::new(
+                Box::pin(response.bytes_stream()),
+                self.metrics.clone(),
+                ServiceKind::Vllm,
+                outcome,
+                started,
+            )))
+            .unwrap_or_default())
+    }
+
+    /// A passive health signal: the monitor records the outage at once, without waiting for
+    /// its next probe.
+    fn report_failure(&self, node: &str, cause: &str) {
+        self.monitor
+            .report_upstream_failure(node, ServiceKind::Vllm.name(), cause);
+    }
+
+    fn report_success(&self, node: &str) {
+        self.monitor
+            .report_upstream_success(node, ServiceKind::Vllm.name());
+    }
+
+    /// Waits, within the bounds, for a running swap to end.
+    async fn wait_for_swap(&self) -> Result<(), GatewayError> {
+        let Some(running) = self.running_swap() else {
+            return Ok(());
+        };
+        let Some(_slot) = WaitSlot::take(&self.waiting, self.settings.swap_queue) else {
+            return Err(self.swap_busy(Some(running)));
+        };
+        let mut updates = self.swapper.subscribe();
+        let finished = async {
+            updates
+                .wait_for(|s| !s.as_ref().is_some_and(SwapStatus::is_running))
+                .await
+                .is_ok()
+        };
+        match tokio::time::timeout(self.settings.swap_wait, finished).await {
+            Ok(true) => Ok(()),
+            _ => Err(self.swap_busy(self.running_swap().or(Some(running)))),
+        }
+    }
+
+    fn running_swap(&self) -> Option<SwapStatus> {
+        self.swapper.status().filter(SwapStatus::is_running)
+    }
+
+    fn swap_busy(&self, swap: Option<SwapStatus>) -> GatewayError {
+        let to = swap
+            .as_ref()
+            .map_or_else(|| "another model".into(), |s| s.to_model.clone());
+        let retry_after = swap
+            .and_then(|s| s.eta_secs)
+            .map(|eta| Duration::from_secs_f64(eta.clamp(1.0, 600.0)))
+            .unwrap_or(RETRY_UNKNOWN);
+        GatewayError::SwapInProgress { to, retry_after }
+    }
+
+    /// Served model names vLLM has now: from the health monitor, plus the model of a swap that
+    /// reported ready moments ago (the monitor may not have probed it yet). Empty when unknown.
+    fn loaded_models(&self) -> Vec<String> {
+        let mut loaded: Vec<String> = self.swapper.loaded_model().into_iter().collect();
+        let fresh = self.swapper.status().filter(|s| {
+            s.phase == app::swap::SwapPhase::Ready
+                && s.finished_at_ms
+                    .is_some_and(|end| now_ms().saturating_sub(end) < FRESH_SWAP.as_millis() as u64)
+        });
+        if let Some(entry) = fresh.and_then(|s| self.swapper.catalog().get(&s.to_model).cloned()) {
+            if !loaded.contains(&entry.served_model_name) {
+                loaded.push(entry.served_model_name);
+            }
+        }
+        loaded
+    }
+
+    fn upstream(&self) -> Result<Upstream, GatewayError> {
+        self.cluster
+            .nodes
+            .iter()
+            .find_map(|n| {
+                n.config
+                    .services
+                    .iter()
+                    .find(|s| s.kind == ServiceKind::Vllm)
+                    .map(|s| Upstream {
+                        node: n.config.name.clone(),
+                        base: n.service_url(s),
+                    })
+            })
+            .ok_or(GatewayError::NoUpstream)
+    }
+}
+
+/// A place in the swap queue, given back on drop.
+struct WaitSlot<'a>(&'a AtomicUsize);
+
+impl<'a> WaitSlot<'a> {
+    fn take(count: &'a AtomicUsize, max: usize) -> Option<Self> {
+        count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Self(count))
+    }
+}
+
+impl Drop for WaitSlot<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A transport error in words: "connection refused", "timed out connecting", …
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_connect() {
+        let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+        while let Some(inner) = source {
+            if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+                return format!("could not connect ({})", io.kind());
+            }
+            source = inner.source();
+        }
+        return "could not connect".into();
+    }
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_queue_is_bounded_and_gives_places_back() {
+        let count = AtomicUsize::new(0);
+        let a = WaitSlot::take(&count, 2).unwrap();
+        let _b = WaitSlot::take(&count, 2).unwrap();
+        assert!(
+            WaitSlot::take(&count, 2).is_none(),
+            "a third waiter is refused"
+        );
+        drop(a);
+        assert!(
+            WaitSlot::take(&count, 2).is_some(),
+            "a freed place is reused"
+        );
+    }
+}
