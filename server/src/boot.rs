@@ -27,6 +27,8 @@ pub enum BootError {
     Sim(#[from] spark_sim::SimError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the chat gateway's HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
 }
 
 /// How often a loading model's log and readiness are checked during a swap.
@@ -85,7 +87,7 @@ pub async fn start(settings: Settings) -> Result<Arc<AppState>, BootError> {
         swapper.clone(),
         monitor.clone(),
         metrics.clone(),
-    );
+    )?;
     Ok(Arc::new(AppState {
         settings,
         key,

@@ -153,10 +153,11 @@ fn gateway_from_vars(
 ) -> Result<crate::gateway::GatewaySettings, ConfigError> {
     let default = crate::gateway::GatewaySettings::default();
     Ok(crate::gateway::GatewaySettings {
-        max_body_bytes: number_var(
+        max_body_bytes: number_in(
             var,
             "CHAT_MAX_BODY_BYTES",
             default.max_body_bytes as f64,
+            1024.0,
             1e9,
         )? as usize,
         swap_wait: secs_var(
@@ -167,16 +168,22 @@ fn gateway_from_vars(
         )?,
         swap_queue: number_var(var, "CHAT_SWAP_QUEUE", default.swap_queue as f64, 100_000.0)?
             as usize,
-        connect_timeout: secs_var(
+        connect_timeout: timeout_var(
             var,
             "CHAT_CONNECT_TIMEOUT_SECS",
-            default.connect_timeout.as_secs_f64(),
+            default.connect_timeout,
             600.0,
         )?,
-        response_timeout: secs_var(
+        response_timeout: timeout_var(
             var,
             "CHAT_RESPONSE_TIMEOUT_SECS",
-            default.response_timeout.as_secs_f64(),
+            default.response_timeout,
+            86_400.0,
+        )?,
+        idle_timeout: timeout_var(
+            var,
+            "CHAT_IDLE_TIMEOUT_SECS",
+            default.idle_timeout,
             86_400.0,
         )?,
     })
@@ -189,14 +196,25 @@ fn number_var(
     default: f64,
     max: f64,
 ) -> Result<f64, ConfigError> {
+    number_in(var, name, default, 0.0, max)
+}
+
+/// A number from `min` to `max` in variable `name`, or `default` when unset.
+fn number_in(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: f64,
+    min: f64,
+    max: f64,
+) -> Result<f64, ConfigError> {
     match var(name) {
         None => Ok(default),
         Some(v) => v
             .trim()
             .parse::<f64>()
             .ok()
-            .filter(|n| n.is_finite() && (0.0..=max).contains(n))
-            .ok_or_else(|| invalid(name, format!("{v:?} is not a number from 0 to {max}"))),
+            .filter(|n| n.is_finite() && (min..=max).contains(n))
+            .ok_or_else(|| invalid(name, format!("{v:?} is not a number from {min} to {max}"))),
     }
 }
 
@@ -207,6 +225,16 @@ fn secs_var(
     max: f64,
 ) -> Result<std::time::Duration, ConfigError> {
     number_var(var, name, default, max).map(std::time::Duration::from_secs_f64)
+}
+
+/// A duration that must not be zero (a zero timeout would fail every request).
+fn timeout_var(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: std::time::Duration,
+    max: f64,
+) -> Result<std::time::Duration, ConfigError> {
+    number_in(var, name, default.as_secs_f64(), 0.1, max).map(std::time::Duration::from_secs_f64)
 }
 
 impl Settings {
@@ -630,6 +658,22 @@ mod tests {
         assert_eq!(
             field_of(settings(&[("SIM_LOAD_SECS", "-1")]).unwrap_err()),
             "SIM_LOAD_SECS"
+        );
+        // A zero timeout or body limit would fail every chat request: refused at start.
+        for name in [
+            "CHAT_CONNECT_TIMEOUT_SECS",
+            "CHAT_RESPONSE_TIMEOUT_SECS",
+            "CHAT_IDLE_TIMEOUT_SECS",
+            "CHAT_MAX_BODY_BYTES",
+        ] {
+            assert_eq!(field_of(settings(&[(name, "0")]).unwrap_err()), name);
+        }
+        assert_eq!(
+            settings(&[("CHAT_IDLE_TIMEOUT_SECS", "2.5")])
+                .unwrap()
+                .gateway
+                .idle_timeout,
+            std::time::Duration::from_millis(2500)
         );
         assert_eq!(
             field_of(

@@ -87,6 +87,23 @@ impl Gateway {
         format!("http://{}:{port}", node.ip)
     }
 
+    /// A sample of the gateway's own `/metrics`, by its exact name and labels; 0 when absent.
+    async fn own_metric(&self, series: &str) -> f64 {
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0)
+    }
+
     async fn upstream_metric(&self, name: &str) -> f64 {
         let text = reqwest::get(format!("{}/metrics", self.upstream()))
             .await
@@ -160,6 +177,8 @@ async fn chat_passes_through_streaming_and_not() {
     assert!(text.trim_end().ends_with("data: [DONE]"), "{text}");
     assert!(text.contains("\"usage\""), "include_usage passed through");
 
+    let ok = r#"spark_control_upstream_requests_total{upstream="vllm",outcome="ok"}"#;
+    let before = gw.own_metric(ok).await;
     let completion: Value = gw
         .post(
             "/v1/completions",
@@ -170,6 +189,30 @@ async fn chat_passes_through_streaming_and_not() {
         .await
         .unwrap();
     assert_eq!(completion["object"], "text_completion", "{completion}");
+    // A whole (non-streamed) answer counts as ok once the client has its last byte.
+    assert_eq!(gw.own_metric(ok).await, before + 1.0);
+}
+
+#[tokio::test]
+async fn a_stream_that_stalls_is_cut_after_the_idle_timeout() {
+    // A token every 5 s, and the gateway waits at most 1 s between pieces of an answer.
+    let gw = start(&[("SIM_TOKEN_MS", "5000"), ("CHAT_IDLE_TIMEOUT_SECS", "1")]).await;
+    let started = Instant::now();
+    let mut response = gw
+        .post("/v1/chat/completions", chat("gpt-oss-120b", true, 8))
+        .await;
+    assert_eq!(response.status().as_u16(), 200, "a stream starts at once");
+    let cut = loop {
+        match tokio::time::timeout(Duration::from_secs(10), response.chunk()).await {
+            Ok(Ok(Some(_))) => continue,
+            Ok(Ok(None)) => panic!("the stream ended normally"),
+            Ok(Err(_)) => break started.elapsed(),
+            Err(_) => panic!("no cut within 10 s: the stalled stream held the client"),
+        }
+    };
+    assert!(cut < Duration::from_secs(5), "cut after {cut:?}");
+    let timeouts = r#"spark_control_upstream_errors_total{upstream="vllm",kind="timeout"}"#;
+    assert_eq!(gw.own_metric(timeouts).await, 1.0);
 }
 
 #[tokio::test]
@@ -230,11 +273,33 @@ async fn bad_requests_get_clear_openai_errors() {
     .await;
     assert_eq!(error["code"], "model_not_found");
     assert_eq!(error["param"], "model");
+
     assert!(
         error["message"]
             .as_str()
             .unwrap()
             .contains("loaded: gpt-oss-120b"),
+        "{error}"
+    );
+
+    // Routes the gateway does not serve answer in JSON, not with an HTML page.
+    let error = error_of(gw.post("/v1/responses", json!({})).await, 404).await;
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("POST /v1/responses"),
+        "{error}"
+    );
+    let wrong_method = gw
+        .http
+        .get(format!("{}/v1/chat/completions", gw.base))
+        .send()
+        .await
+        .unwrap();
+    let error = error_of(wrong_method, 405).await;
+    assert!(
+        error["message"].as_str().unwrap().contains("GET"),
         "{error}"
     );
 }

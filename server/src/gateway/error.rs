@@ -29,6 +29,10 @@ pub enum GatewayError {
     UpstreamDown { upstream: String, reason: String },
     #[error("the chat model ({upstream}) did not answer within {} s", .after.as_secs())]
     UpstreamTimeout { upstream: String, after: Duration },
+    #[error("invalid URL ({method} {path}): the gateway serves GET /v1/models, POST /v1/chat/completions and POST /v1/completions")]
+    UnknownRoute { method: String, path: String },
+    #[error("{path} does not answer {method}")]
+    MethodNotAllowed { method: String, path: String },
 }
 
 impl GatewayError {
@@ -40,15 +44,19 @@ impl GatewayError {
             Self::SwapInProgress { .. } | Self::NoUpstream => StatusCode::SERVICE_UNAVAILABLE,
             Self::UpstreamDown { .. } => StatusCode::BAD_GATEWAY,
             Self::UpstreamTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            Self::UnknownRoute { .. } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 
     /// OpenAI's `type` and `code` for this error.
     fn kind(&self) -> (&'static str, Option<&'static str>) {
         match self {
-            Self::TooLarge { .. } | Self::BadBody(_) | Self::BadJson(_) => {
-                ("invalid_request_error", None)
-            }
+            Self::TooLarge { .. }
+            | Self::BadBody(_)
+            | Self::BadJson(_)
+            | Self::UnknownRoute { .. }
+            | Self::MethodNotAllowed { .. } => ("invalid_request_error", None),
             Self::ModelNotLoaded { .. } => ("invalid_request_error", Some("model_not_found")),
             Self::SwapInProgress { .. } => ("service_unavailable", Some("model_swap_in_progress")),
             Self::NoUpstream => ("service_unavailable", None),

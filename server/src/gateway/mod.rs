@@ -44,6 +44,9 @@ pub struct GatewaySettings {
     /// Time allowed until vLLM starts answering. A non-streaming answer starts only when the
     /// whole generation is done, so this is long by default; a streaming one starts at once.
     pub response_timeout: Duration,
+    /// Once an answer has started: the longest silence between two pieces of it before the
+    /// gateway gives up on a stalled upstream and cuts the answer.
+    pub idle_timeout: Duration,
 }
 
 impl Default for GatewaySettings {
@@ -54,6 +57,7 @@ impl Default for GatewaySettings {
             swap_queue: 256,
             connect_timeout: Duration::from_secs(3),
             response_timeout: Duration::from_secs(3600),
+            idle_timeout: Duration::from_secs(300),
         }
     }
 }
@@ -61,6 +65,8 @@ impl Default for GatewaySettings {
 /// After a swap reports ready, how long its model counts as loaded even if the health monitor
 /// has not probed it yet.
 const FRESH_SWAP: Duration = Duration::from_secs(5);
+/// `GET /v1/models` is answered at once by a healthy vLLM; it never waits for a generation.
+const MODELS_TIMEOUT: Duration = Duration::from_secs(10);
 /// `Retry-After` when a swap's remaining time is unknown.
 const RETRY_UNKNOWN: Duration = Duration::from_secs(30);
 
@@ -94,16 +100,16 @@ impl ChatGateway {
         swapper: Arc<Swapper>,
         monitor: Arc<Monitor>,
         metrics: Arc<Metrics>,
-    ) -> Self {
+    ) -> Result<Self, reqwest::Error> {
         // Pooled keep-alive connections and no overall timeout: a long generation is not cut.
+        // No proxy: chat stays on the LAN whatever HTTP_PROXY says.
         let http = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .tcp_nodelay(true)
             .pool_idle_timeout(Duration::from_secs(30))
             .no_proxy()
-            .build()
-            .unwrap_or_default();
-        Self {
+            .build()?;
+        Ok(Self {
             http,
             settings,
             cluster,
@@ -111,7 +117,7 @@ impl ChatGateway {
             monitor,
             metrics,
             waiting: AtomicUsize::new(0),
-        }
+        })
     }
 
     pub fn settings(&self) -> &GatewaySettings {
@@ -134,13 +140,18 @@ impl ChatGateway {
                 return Err(GatewayError::ModelNotLoaded { requested, loaded });
             }
         }
-        self.forward(Method::POST, path, headers, Some(body)).await
+        let timeout = self.settings.response_timeout;
+        self.forward(Method::POST, path, headers, Some(body), timeout)
+            .await
     }
 
     /// `GET /v1/models`: what vLLM lists. It does not wait for a swap: while one runs and vLLM
     /// is down, the answer is a 503 saying so.
     pub async fn models(&self, headers: &HeaderMap) -> Result<Response<Body>, GatewayError> {
-        match self.forward(Method::GET, "/v1/models", headers, None).await {
+        let answer = self
+            .forward(Method::GET, "/v1/models", headers, None, MODELS_TIMEOUT)
+            .await;
+        match answer {
             Err(GatewayError::UpstreamDown { .. }) if self.running_swap().is_some() => {
                 Err(self.swap_busy(self.running_swap()))
             }
@@ -154,6 +165,7 @@ impl ChatGateway {
         path: &str,
         headers: &HeaderMap,
         body: Option<Bytes>,
+        timeout: Duration,
     ) -> Result<Response<Body>, GatewayError> {
         let upstream = self.upstream()?;
         let mut request = self
@@ -169,48 +181,46 @@ impl ChatGateway {
         }
         let label = format!("vLLM on {}", upstream.node);
         let started = Instant::now();
-        let response =
-            match tokio::time::timeout(self.settings.response_timeout, request.send()).await {
-                Err(_) => {
-                    self.metrics.observe_upstream(
-                        ServiceKind::Vllm,
-                        UpstreamOutcome::Failed(crate::metrics::UpstreamError::Timeout),
-                        started.elapsed(),
-                    );
-                    self.report_failure(&upstream.node, "a proxied chat request timed out");
-                    return Err(GatewayError::UpstreamTimeout {
-                        upstream: label,
-                        after: self.settings.response_timeout,
-                    });
-                }
-                Ok(Err(e)) => {
-                    self.metrics.observe_upstream(
-                        ServiceKind::Vllm,
-                        UpstreamOutcome::from_reqwest(&e),
-                        started.elapsed(),
-                    );
-                    let reason = describe(&e);
-                    self.report_failure(
-                        &upstream.node,
-                        &format!("a proxied chat request failed: {reason}"),
-                    );
-                    return Err(GatewayError::UpstreamDown {
-                        upstream: label,
-                        reason,
-                    });
-                }
-                Ok(Ok(response)) => response,
-            };
-        let outcome = UpstreamOutcome::from_status(response.status());
-        if response.status().is_server_error() {
-            self.report_failure(
-                &upstream.node,
-                &format!("vLLM answered {}", response.status()),
-            );
-        } else {
+        let response = match tokio::time::timeout(timeout, request.send()).await {
+            Err(_) => {
+                self.metrics.observe_upstream(
+                    ServiceKind::Vllm,
+                    UpstreamOutcome::Failed(crate::metrics::UpstreamError::Timeout),
+                    started.elapsed(),
+                );
+                self.report_failure(&upstream.node, "a proxied chat request timed out");
+                return Err(GatewayError::UpstreamTimeout {
+                    upstream: label,
+                    after: timeout,
+                });
+            }
+            Ok(Err(e)) => {
+                self.metrics.observe_upstream(
+                    ServiceKind::Vllm,
+                    UpstreamOutcome::from_reqwest(&e),
+                    started.elapsed(),
+                );
+                let reason = describe(&e);
+                self.report_failure(
+                    &upstream.node,
+                    &format!("a proxied chat request failed: {reason}"),
+                );
+                return Err(GatewayError::UpstreamDown {
+                    upstream: label,
+                    reason,
+                });
+            }
+            Ok(Ok(response)) => response,
+        };
+        let status = response.status();
+        // 502–504 are vLLM's (or a proxy's) way of saying it cannot serve; a 500 is one
+        // request's failure and says nothing about whether the service is up.
+        if matches!(status.as_u16(), 502..=504) {
+            self.report_failure(&upstream.node, &format!("vLLM answered {status}"));
+        } else if !status.is_server_error() {
             self.report_success(&upstream.node);
         }
-        let mut out = Response::builder().status(response.status().as_u16());
+        let mut out = Response::builder().status(status.as_u16());
         for name in [
             header::CONTENT_TYPE,
             header::CONTENT_LENGTH,
@@ -220,15 +230,21 @@ impl ChatGateway {
                 out = out.header(name, value);
             }
         }
-        Ok(out
-            .body(Body::from_stream(ObservedBody::new(
-                Box::pin(response.bytes_stream()),
-                self.metrics.clone(),
-                ServiceKind::Vllm,
-                outcome,
-                started,
-            )))
-            .unwrap_or_default())
+        let report = observed::Report {
+            metrics: self.metrics.clone(),
+            service: ServiceKind::Vllm,
+            outcome: UpstreamOutcome::from_status(status),
+            started,
+        };
+        let length = response.content_length();
+        let body = ObservedBody::new(
+            Box::pin(response.bytes_stream()),
+            report,
+            length,
+            self.settings.idle_timeout,
+        );
+        // Every header copied here came from a valid `HeaderValue`: building cannot fail.
+        Ok(out.body(Body::from_stream(body)).unwrap_or_default())
     }
 
     /// A passive health signal: the monitor records the outage at once, without waiting for

@@ -268,7 +268,8 @@ impl Swap<'_> {
         let head = self.job.node.clone();
         match &entry.launch {
             Launch::Container { .. } => {
-                self.exec_on(&head, argv, COMMAND_TIMEOUT)
+                // `docker run` pulls an image the node lacks first: many GB on a first swap.
+                self.exec_on(&head, argv, entry.ready_timeout.max(COMMAND_TIMEOUT))
                     .await
                     .map_err(|e| format!("docker run failed: {e}"))?;
             }
