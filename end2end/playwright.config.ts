@@ -38,6 +38,8 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: '../target/site',
       MODELS_YAML: '../models.yaml',
       SIM_LOAD_SECS: '3',
+      // Slow enough that the chat test can watch tokens arrive and stop an answer midway.
+      SIM_TOKEN_MS: '120',
       RUST_LOG: 'warn',
     },
   },

@@ -9,8 +9,10 @@
 //! - [`status`] — the data shown (also served as JSON by `GET /health`).
 //! - [`health`] — health over time: outages, load samples, queues (the Health page).
 //! - [`swap`] — a model swap's phases and progress, the catalog view and the confirmation.
+//! - [`chat`] — the chat playground's request body and streamed-answer decoder.
 //! - [`pages`] — one module per page, each with its server functions beside its components.
 
+pub mod chat;
 pub mod health;
 pub mod pages;
 pub mod status;
@@ -64,6 +66,7 @@ pub fn App() -> impl IntoView {
                         <A href="/">"Overview"</A>
                         <A href="/models">"Models"</A>
                         <A href="/health">"Health"</A>
+                        <A href="/chat">"Chat"</A>
                     </nav>
                 </header>
                 <main id="main" tabindex="-1">
@@ -71,6 +74,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("") view=pages::overview::OverviewPage />
                         <Route path=StaticSegment("models") view=pages::models::ModelsPage />
                         <Route path=StaticSegment("health") view=pages::health::HealthPage />
+                        <Route path=StaticSegment("chat") view=pages::chat::ChatPage />
                     </Routes>
                 </main>
             </div>
