@@ -368,7 +368,14 @@ impl Swapper {
         // The task records the swap before it touches the node and says so; waiting for that
         // here (not recording here) keeps a dropped request from leaving the slot taken.
         let (recorded, on_disk) = oneshot::channel();
-        tokio::spawn(run::run(self.clone(), job, status.clone(), recorded));
+        let task = tokio::spawn(run::run(self.clone(), job, status.clone(), recorded));
+        // A bug that panics the task must not keep the slot taken until a restart.
+        let (swapper, started) = (self.clone(), status.clone());
+        tokio::spawn(async move {
+            if let Err(e) = task.await {
+                swapper.abandon(started, e.to_string()).await;
+            }
+        });
         let _ = on_disk.await;
         Ok(status)
     }
@@ -475,6 +482,24 @@ impl Swapper {
         }
         state.history.push_back(status.clone());
         self.updates.send_replace(Some(status.clone()));
+    }
+
+    /// Ends a swap whose task died without finishing it: records it as failed and frees the
+    /// slot, so the next swap (the owner's way to repair the cluster) can start.
+    async fn abandon(&self, started: SwapStatus, cause: String) {
+        let mut status = self
+            .status()
+            .filter(|s| s.id == started.id)
+            .unwrap_or(started);
+        if status.phase.is_finished() {
+            return;
+        }
+        tracing::error!(id = status.id, %cause, "the swap task stopped unexpectedly");
+        status.phase = SwapPhase::Failed;
+        status.error = Some(format!(
+            "the swap stopped unexpectedly (internal error: {cause}); the cluster may be half-swapped, so start a swap to the model you want"
+        ));
+        self.finish(&mut status).await;
     }
 
     /// Writes the swap's row. A failing disk does not stop a swap half-way (a half-done swap

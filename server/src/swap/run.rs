@@ -152,13 +152,12 @@ impl Swap<'_> {
         }
         if let Some((worker, old)) = &old_worker {
             if let Err(e) = self.clear(worker, old).await {
+                // The head's model is stopped already: bring it back rather than leave chat down.
                 return self
-                    .fail(format!(
-                        "could not stop {} on {}: {e}; the model on {} is stopped, but its worker may still run on {}",
+                    .roll_back(format!(
+                        "could not stop {} on {}: {e}; its worker may still run there",
                         old.running.join(", "),
                         worker.config.name,
-                        head.config.name,
-                        worker.config.name
                     ))
                     .await;
             }
