@@ -311,7 +311,10 @@ impl Swapper {
             worker = None;
         }
         let share = |m: &ModelEntry| m.memory_gib / f64::from(m.nodes.max(1));
-        if let Some(memory) = status_of(&node).and_then(|n| n.memory.clone()) {
+        if let Some(memory) = fresh_memory(&node)
+            .await
+            .or_else(|| status_of(&node).and_then(|n| n.memory.clone()))
+        {
             let freed = match &previous {
                 Some(p) => share(p) * GIB,
                 None => status_of(&node)
@@ -327,7 +330,10 @@ impl Swapper {
             )?;
         }
         if let Some(w) = worker.as_ref().filter(|_| entry.nodes > 1) {
-            if let Some(memory) = status_of(w).and_then(|n| n.memory.clone()) {
+            let memory = fresh_memory(w)
+                .await
+                .or_else(|| status_of(w).and_then(|n| n.memory.clone()));
+            if let Some(memory) = memory {
                 let freed = match &previous {
                     Some(p) if p.nodes > 1 => share(p) * GIB,
                     _ => 0.0,
@@ -552,6 +558,19 @@ impl Swapper {
 
 /// Whether `entry` fits on `node` with `have` bytes free there after the swap stops what it
 /// stops; `need_gib` is its share on that node.
+/// The node's memory read now: the monitor's sample can be seconds old, from before the last
+/// swap freed or took memory, which is exactly the moment another swap is asked for. `None`
+/// when the node does not answer in time (the monitor's sample is used then).
+async fn fresh_memory(node: &Node) -> Option<app::status::MemoryStatus> {
+    let out = node
+        .ssh
+        .exec(&["free", "-b"], Duration::from_secs(5))
+        .await
+        .ok()
+        .filter(|o| o.success())?;
+    crate::cluster::node_probe::parse_free(&out.stdout)
+}
+
 fn fits(entry: &ModelEntry, node: &Node, have: f64, need_gib: f64) -> Result<(), SwapError> {
     if need_gib * GIB > have {
         return Err(SwapError::DoesNotFit {
