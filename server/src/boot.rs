@@ -29,6 +29,8 @@ pub enum BootError {
     Store(#[from] StoreError),
     #[error("the chat gateway's HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    #[error(transparent)]
+    SealKey(#[from] crate::privacy::seal::SealKeyError),
 }
 
 /// How often a loading model's log and readiness are checked during a swap.
@@ -44,6 +46,7 @@ To manage real nodes, set SPARK1_HOST/SPARK1_USER (and SPARK2_*) or provide a cl
 /// left open is closed at this start (see `store::outages`).
 pub async fn start(settings: Settings) -> Result<Arc<AppState>, BootError> {
     let store = Store::open(&settings.state_file).await?;
+    let redaction = crate::privacy::Redaction::start(settings.redact.clone(), store.clone())?;
     let key = ControllerKey::load_or_create(&settings.ssh_key_path, settings.generate_key)?;
     let catalog = if settings.models_yaml.is_file() || settings.models_yaml_required {
         Catalog::load(&settings.models_yaml)?
@@ -96,6 +99,7 @@ pub async fn start(settings: Settings) -> Result<Arc<AppState>, BootError> {
         swapper,
         gateway,
         metrics,
+        redaction,
         store,
         sim,
     }))

@@ -126,6 +126,8 @@ pub struct Settings {
     pub sim: SimSettings,
     /// The chat gateway's limits and timeouts.
     pub gateway: crate::gateway::GatewaySettings,
+    /// The redaction gateway's session TTL and body limit.
+    pub redact: crate::privacy::RedactSettings,
 }
 
 /// `SIM_LOAD_SECS` (how long a simulated model takes to load) and `SIM_TOKEN_MS` (time between
@@ -186,6 +188,32 @@ fn gateway_from_vars(
             default.idle_timeout,
             86_400.0,
         )?,
+    })
+}
+
+/// `REDACT_*`: the redaction gateway's session lifetime and body limit.
+fn redact_from_vars(
+    var: &impl Fn(&str) -> Option<String>,
+    data_dir: &Path,
+) -> Result<crate::privacy::RedactSettings, ConfigError> {
+    use crate::privacy::RedactSettings;
+    Ok(RedactSettings {
+        session_ttl: number_in(
+            var,
+            "REDACT_SESSION_TTL_SECS",
+            RedactSettings::DEFAULT_TTL.as_secs_f64(),
+            0.1,
+            366.0 * 86_400.0,
+        )
+        .map(std::time::Duration::from_secs_f64)?,
+        max_body_bytes: number_in(
+            var,
+            "REDACT_MAX_BODY_BYTES",
+            RedactSettings::DEFAULT_MAX_BODY_BYTES as f64,
+            1024.0,
+            1e9,
+        )? as usize,
+        seal_key_path: data_dir.join("redact-seal.key"),
     })
 }
 
@@ -297,6 +325,7 @@ impl Settings {
         };
         let sim = SimSettings::from_vars(&var)?;
         let gateway = gateway_from_vars(&var)?;
+        let redact = redact_from_vars(&var, &data_dir)?;
         Ok(Settings {
             bind_addr,
             bind_port,
@@ -311,6 +340,7 @@ impl Settings {
             nodes,
             sim,
             gateway,
+            redact,
         })
     }
 }
@@ -597,6 +627,9 @@ mod tests {
         assert_eq!(s.bind_port, 9999);
         assert!(s.generate_key);
         assert!(s.nodes.is_empty());
+        assert_eq!(s.redact.session_ttl, std::time::Duration::from_secs(86_400));
+        assert_eq!(s.redact.max_body_bytes, 1 << 20);
+        assert_eq!(s.redact.seal_key_path, s.data_dir.join("redact-seal.key"));
     }
 
     #[test]
@@ -665,6 +698,8 @@ mod tests {
             "CHAT_RESPONSE_TIMEOUT_SECS",
             "CHAT_IDLE_TIMEOUT_SECS",
             "CHAT_MAX_BODY_BYTES",
+            "REDACT_SESSION_TTL_SECS",
+            "REDACT_MAX_BODY_BYTES",
         ] {
             assert_eq!(field_of(settings(&[(name, "0")]).unwrap_err()), name);
         }

@@ -16,8 +16,10 @@
 //! - [`metrics`] — `GET /metrics` (Prometheus): requests, upstream calls, probes, swaps.
 //! - [`gateway`] — the OpenAI-compatible chat proxy to the loaded vLLM model, swap-aware.
 //! - [`catalog`] and [`swap`] — the model catalog and the one-at-a-time swap orchestrator.
-//! - [`store`] — the state file (SQLite in the data dir): swap history and outages, which
-//!   survive restarts.
+//! - [`privacy`] — the redaction gateway (`/scrub`, `/rehydrate`): the `redact` engine, its
+//!   session vault and sealed tokens.
+//! - [`store`] — the state file (SQLite in the data dir): swap history, outages and the
+//!   redaction vault, which survive restarts.
 //! - [`state`] — the shared `AppState`, which also backs the dashboard's server functions.
 
 pub mod boot;
@@ -28,6 +30,7 @@ pub mod gateway;
 pub mod http;
 pub mod metrics;
 pub mod monitor;
+pub mod privacy;
 pub mod ssh;
 pub mod state;
 pub mod store;

@@ -23,7 +23,9 @@ pub struct AppState {
     pub gateway: crate::gateway::ChatGateway,
     /// Prometheus metrics: request and upstream counters, swap tallies (`GET /metrics`).
     pub metrics: Arc<crate::metrics::Metrics>,
-    /// The state file (swap history, the outage log; later the redaction vault).
+    /// The redaction gateway: scrubbing, rehydration, the session vault.
+    pub redaction: crate::privacy::Redaction,
+    /// The state file (swap history, the outage log, the redaction vault).
     pub store: Store,
     /// The embedded simulated cluster, kept alive as long as the server when it runs.
     pub sim: Option<spark_sim::SimCluster>,

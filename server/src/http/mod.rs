@@ -4,11 +4,13 @@
 pub mod error;
 pub mod health;
 pub mod openai;
+pub mod redaction;
 pub mod swap;
 
 use std::sync::Arc;
 
 use app::backend::SharedBackend;
+use axum::extract::Request;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -42,6 +44,7 @@ pub fn app(state: Arc<AppState>, leptos_options: LeptosOptions) -> Router {
         .merge(health::routes(state.clone(), health_page))
         .merge(swap::routes(state.clone()))
         .merge(openai::routes(state.clone()))
+        .merge(redaction::routes(state.clone()))
         .merge(crate::metrics::routes(state.clone()))
         .merge(pages)
         // Outside every route and the fallback, so each answered request is counted once.
@@ -49,5 +52,16 @@ pub fn app(state: Arc<AppState>, leptos_options: LeptosOptions) -> Router {
             state.metrics.clone(),
             crate::metrics::track_requests,
         ))
-        .layer(TraceLayer::new_for_http())
+        // The span names the path only: a query string may carry a redaction session id, and
+        // no body or header is ever recorded (see `privacy`).
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                tracing::debug_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    version = ?request.version(),
+                )
+            }),
+        )
 }

@@ -1,9 +1,9 @@
 //! The controller's state store: one SQLite file, `state.sqlite3` in the data dir.
 //!
-//! It keeps what must outlive the process — the swap history ([`swaps`]) and the outage log
-//! ([`outages`]); later the redaction vault. What the cluster *runs* is never kept here: that is
-//! always learned from the cluster itself (see the health monitor), so the store cannot go stale
-//! about it.
+//! It keeps what must outlive the process — the swap history ([`swaps`]), the outage log
+//! ([`outages`]) and the redaction gateway's vault sessions ([`vault`]). What the cluster *runs*
+//! is never kept here: that is always learned from the cluster itself (see the health monitor),
+//! so the store cannot go stale about it.
 //!
 //! **Schema.** Each table arrives through one entry of [`MIGRATIONS`]; the N-th entry is schema
 //! version N and is applied once, in order, inside the same transaction that records it in the
@@ -23,6 +23,7 @@
 
 pub mod outages;
 pub mod swaps;
+pub mod vault;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -74,6 +75,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "outage log",
         sql: outages::SCHEMA,
+    },
+    Migration {
+        name: "redaction vault",
+        sql: vault::SCHEMA,
     },
 ];
 
@@ -149,7 +154,7 @@ impl Store {
     }
 }
 
-/// Creates the file readable by its owner only: the store will hold the redaction vault, and
+/// Creates the file readable by its owner only: the store holds the redaction vault, and
 /// SQLite gives its `-wal`/`-shm` files the same permissions as the database.
 fn create_private(path: &Path) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
