@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                         <A href="/models">"Models"</A>
                         <A href="/health">"Health"</A>
                         <A href="/chat">"Chat"</A>
+                        <A href="/privacy">"Privacy"</A>
                     </nav>
                 </header>
                 <main id="main" tabindex="-1">
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("models") view=pages::models::ModelsPage />
                         <Route path=StaticSegment("health") view=pages::health::HealthPage />
                         <Route path=StaticSegment("chat") view=pages::chat::ChatPage />
+                        <Route path=StaticSegment("privacy") view=pages::privacy::PrivacyPage />
                     </Routes>
                 </main>
             </div>
