@@ -7,6 +7,9 @@ cd "$ROOT"
 source scripts/setup.sh
 setup_main --test
 
+# CI starts from a clean checkout, where incremental caches only cost disk (gigabytes).
+export CARGO_INCREMENTAL=0
+
 step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
 started=$(date +%s)
 
