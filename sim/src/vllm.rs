@@ -614,7 +614,7 @@ async fn generate(server: Sim, body: Bytes, chat: bool) -> Result<Response, Vllm
         return Ok(stream(server, gen, chat));
     }
     let guard = RunningGuard::new(server.clone());
-    tokio::time::sleep(server.timing.token_interval * gen.tokens.len() as u32).await;
+    pace(server.timing.token_interval * gen.tokens.len() as u32).await;
     let text: String = gen.tokens.concat();
     let completion_tokens = gen.tokens.len() as u64;
     guard.finish(completion_tokens);
@@ -677,6 +677,15 @@ impl Drop for RunningGuard {
     }
 }
 
+/// Waits out the simulated generation time. A zero interval does not touch the timer: tokio
+/// rounds every sleep, even `sleep(0)`, up to its next millisecond tick, which would add up to
+/// 1 ms to each answer and quantise latencies (see the gateway benchmark, docs/BENCHMARKS.md).
+async fn pace(time: Duration) {
+    if !time.is_zero() {
+        tokio::time::sleep(time).await;
+    }
+}
+
 fn sse(value: &Value) -> Bytes {
     Bytes::from(format!("data: {value}\n\n"))
 }
@@ -701,7 +710,7 @@ fn stream(server: Arc<VllmServer>, gen: Generation, chat: bool) -> Response {
                 yield Err(std::io::Error::other("simulated stream drop"));
                 return;
             }
-            tokio::time::sleep(interval).await;
+            pace(interval).await;
             let finish = if i == last { Value::from(gen.finish_reason) } else { Value::Null };
             let choice = if chat {
                 json!({"index": 0, "delta": {"content": token}, "logprobs": null, "finish_reason": finish})

@@ -70,10 +70,38 @@ const MODELS_TIMEOUT: Duration = Duration::from_secs(10);
 /// `Retry-After` when a swap's remaining time is unknown.
 const RETRY_UNKNOWN: Duration = Duration::from_secs(30);
 
-/// Where chat goes: the node that serves vLLM.
+/// Where chat goes: the node that serves vLLM. The cluster's nodes are fixed at start, so this
+/// is worked out once, with its URL parsed: a request only copies it and sets the path.
 struct Upstream {
     node: String,
-    base: String,
+    base: reqwest::Url,
+}
+
+impl Upstream {
+    fn of(cluster: &Cluster) -> Option<Self> {
+        cluster.nodes.iter().find_map(|n| {
+            let service = n
+                .config
+                .services
+                .iter()
+                .find(|s| s.kind == ServiceKind::Vllm)?;
+            Some(Upstream {
+                node: n.config.name.clone(),
+                // `http://<IPv4>:<port>`, which always parses.
+                base: reqwest::Url::parse(&n.service_url(service)).ok()?,
+            })
+        })
+    }
+
+    fn url(&self, path: &str) -> reqwest::Url {
+        let mut url = self.base.clone();
+        url.set_path(path);
+        url
+    }
+
+    fn label(&self) -> String {
+        format!("vLLM on {}", self.node)
+    }
 }
 
 /// Just the fields the gateway looks at; the rest of the body is passed on untouched.
@@ -86,7 +114,8 @@ struct Peek {
 pub struct ChatGateway {
     http: reqwest::Client,
     settings: GatewaySettings,
-    cluster: Arc<Cluster>,
+    /// `None` when no node has a vLLM service.
+    upstream: Option<Upstream>,
     swapper: Arc<Swapper>,
     monitor: Arc<Monitor>,
     metrics: Arc<Metrics>,
@@ -112,7 +141,7 @@ impl ChatGateway {
         Ok(Self {
             http,
             settings,
-            cluster,
+            upstream: Upstream::of(&cluster),
             swapper,
             monitor,
             metrics,
@@ -167,10 +196,8 @@ impl ChatGateway {
         body: Option<Bytes>,
         timeout: Duration,
     ) -> Result<Response<Body>, GatewayError> {
-        let upstream = self.upstream()?;
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", upstream.base));
+        let upstream = self.upstream.as_ref().ok_or(GatewayError::NoUpstream)?;
+        let mut request = self.http.request(method, upstream.url(path));
         for name in [header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION] {
             if let Some(value) = headers.get(&name) {
                 request = request.header(name, value);
@@ -179,7 +206,6 @@ impl ChatGateway {
         if let Some(body) = body {
             request = request.body(body);
         }
-        let label = format!("vLLM on {}", upstream.node);
         let started = Instant::now();
         let response = match tokio::time::timeout(timeout, request.send()).await {
             Err(_) => {
@@ -190,7 +216,7 @@ impl ChatGateway {
                 );
                 self.report_failure(&upstream.node, "a proxied chat request timed out");
                 return Err(GatewayError::UpstreamTimeout {
-                    upstream: label,
+                    upstream: upstream.label(),
                     after: timeout,
                 });
             }
@@ -206,7 +232,7 @@ impl ChatGateway {
                     &format!("a proxied chat request failed: {reason}"),
                 );
                 return Err(GatewayError::UpstreamDown {
-                    upstream: label,
+                    upstream: upstream.label(),
                     reason,
                 });
             }
@@ -261,6 +287,9 @@ impl ChatGateway {
 
     /// Waits, within the bounds, for a running swap to end.
     async fn wait_for_swap(&self) -> Result<(), GatewayError> {
+        if !self.peek_swap(|s| s.is_some_and(SwapStatus::is_running)) {
+            return Ok(());
+        }
         let Some(running) = self.running_swap() else {
             return Ok(());
         };
@@ -278,6 +307,14 @@ impl ChatGateway {
             Ok(true) => Ok(()),
             _ => Err(self.swap_busy(self.running_swap().or(Some(running)))),
         }
+    }
+
+    /// Looks at the current (or last) swap without copying it: every request looks, and a
+    /// finished swap keeps its log tail and commands.
+    fn peek_swap<T>(&self, look: impl FnOnce(Option<&SwapStatus>) -> T) -> T {
+        let updates = self.swapper.subscribe();
+        let status = updates.borrow();
+        look(status.as_ref())
     }
 
     fn running_swap(&self) -> Option<SwapStatus> {
@@ -299,34 +336,22 @@ impl ChatGateway {
     /// reported ready moments ago (the monitor may not have probed it yet). Empty when unknown.
     fn loaded_models(&self) -> Vec<String> {
         let mut loaded: Vec<String> = self.swapper.loaded_model().into_iter().collect();
-        let fresh = self.swapper.status().filter(|s| {
-            s.phase == app::swap::SwapPhase::Ready
-                && s.finished_at_ms
-                    .is_some_and(|end| now_ms().saturating_sub(end) < FRESH_SWAP.as_millis() as u64)
+        let fresh = self.peek_swap(|status| {
+            status
+                .filter(|s| {
+                    s.phase == app::swap::SwapPhase::Ready
+                        && s.finished_at_ms.is_some_and(|end| {
+                            now_ms().saturating_sub(end) < FRESH_SWAP.as_millis() as u64
+                        })
+                })
+                .map(|s| s.to_model.clone())
         });
-        if let Some(entry) = fresh.and_then(|s| self.swapper.catalog().get(&s.to_model).cloned()) {
+        if let Some(entry) = fresh.and_then(|to| self.swapper.catalog().get(&to).cloned()) {
             if !loaded.contains(&entry.served_model_name) {
                 loaded.push(entry.served_model_name);
             }
         }
         loaded
-    }
-
-    fn upstream(&self) -> Result<Upstream, GatewayError> {
-        self.cluster
-            .nodes
-            .iter()
-            .find_map(|n| {
-                n.config
-                    .services
-                    .iter()
-                    .find(|s| s.kind == ServiceKind::Vllm)
-                    .map(|s| Upstream {
-                        node: n.config.name.clone(),
-                        base: n.service_url(s),
-                    })
-            })
-            .ok_or(GatewayError::NoUpstream)
     }
 }
 
