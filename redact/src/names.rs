@@ -172,6 +172,36 @@ fn set(words: &'static str) -> WordSet {
 }
 
 static GIVEN: LazyLock<WordSet> = LazyLock::new(|| set(GIVEN_NAMES));
+
+/// A 64 Ki-bit filter over the gazetteer keyed by length, first two and
+/// last byte: most words of prose are turned away by one bit test, before
+/// hashing. No false negatives (every name's bit is set).
+struct GivenFilter(Box<[u64]>);
+
+impl GivenFilter {
+    fn slot(w: &[u8]) -> usize {
+        let (Some(&a), Some(&z)) = (w.first(), w.last()) else {
+            return 0;
+        };
+        let b = w.get(1).copied().unwrap_or(0);
+        let key = u32::from(a) | u32::from(b) << 8 | u32::from(z) << 16 | (w.len() as u32) << 24;
+        (key.wrapping_mul(0x9E37_79B1) >> 16) as usize
+    }
+    fn new(words: &'static str) -> Self {
+        let mut bits = vec![0u64; 1 << 10].into_boxed_slice();
+        for w in words.split_whitespace() {
+            let i = Self::slot(w.as_bytes());
+            bits[i / 64] |= 1 << (i % 64);
+        }
+        GivenFilter(bits)
+    }
+    fn may_contain(&self, w: &str) -> bool {
+        let i = Self::slot(w.as_bytes());
+        self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+}
+
+static GIVEN_FILTER: LazyLock<GivenFilter> = LazyLock::new(|| GivenFilter::new(GIVEN_NAMES));
 static AMBIG: LazyLock<WordSet> = LazyLock::new(|| set(AMBIGUOUS));
 static LOWER: LazyLock<WordSet> = LazyLock::new(|| set(LOWER_WORDS));
 static TITLE: LazyLock<WordSet> = LazyLock::new(|| set(TITLES));
@@ -188,7 +218,7 @@ pub fn gazetteer_len() -> usize {
 
 /// `lower` is in the given-name gazetteer.
 pub(crate) fn is_given_name(lower: &str) -> bool {
-    GIVEN.contains(lower)
+    GIVEN_FILTER.may_contain(lower) && GIVEN.contains(lower)
 }
 /// Needs a surname or a cue to count as a name.
 pub(crate) fn is_ambiguous(lower: &str) -> bool {

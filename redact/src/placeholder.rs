@@ -108,17 +108,48 @@ pub struct Placeholder {
 impl Placeholder {
     /// The canonical text, e.g. `[EMAIL_2]`.
     pub fn text(&self) -> String {
-        self.to_string()
+        let mut s = String::with_capacity(self.kind.tag().len() + 8);
+        self.push_to(&mut s);
+        s
+    }
+
+    /// Appends the canonical text to `out` (what [`fmt::Display`] writes,
+    /// without the formatting machinery: scrubbing writes one per value).
+    pub(crate) fn push_to(&self, out: &mut String) {
+        out.push('[');
+        out.push_str(self.kind.tag());
+        out.push('_');
+        push_decimal(out, self.number);
+        if self.variant > 1 {
+            out.push('.');
+            push_decimal(out, self.variant);
+        }
+        out.push(']');
+    }
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut String, mut n: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &buf[i..] {
+        out.push(char::from(d));
     }
 }
 
 impl fmt::Display for Placeholder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.variant <= 1 {
-            write!(f, "[{}_{}]", self.kind.tag(), self.number)
-        } else {
-            write!(f, "[{}_{}.{}]", self.kind.tag(), self.number, self.variant)
-        }
+        let mut s = String::with_capacity(24);
+        self.push_to(&mut s);
+        f.write_str(&s)
     }
 }
 

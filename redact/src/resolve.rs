@@ -3,31 +3,60 @@
 //! Rule (deterministic): longer spans first; among equal lengths the more
 //! specific kind and source (see `Candidate::priority`), then the earlier
 //! start. A candidate is kept when it overlaps nothing kept before it.
-//! O(k log k) for k candidates.
+//! O(k log k) for k candidates, plus one bit test per 64 bytes of each.
 
 use crate::detect::Candidate;
-use std::collections::BTreeMap;
+
+/// One bit per byte offset: which bytes kept spans cover. Testing or
+/// marking a span touches one word per 64 bytes of it, so resolution stays
+/// linear in the total length of the candidates.
+struct Occupied(Vec<u64>);
+
+impl Occupied {
+    fn new(len: usize) -> Self {
+        Occupied(vec![0; len / 64 + 1])
+    }
+
+    /// The words under `[start, end)` (non-empty) with the mask of its bits.
+    fn words(start: usize, end: usize) -> impl Iterator<Item = (usize, u64)> {
+        let (first, last) = (start / 64, (end - 1) / 64);
+        (first..=last).map(move |w| {
+            let lo = if w == first { start % 64 } else { 0 };
+            let hi = if w == last { (end - 1) % 64 } else { 63 };
+            (w, (u64::MAX >> (63 - hi)) & (u64::MAX << lo))
+        })
+    }
+
+    fn any(&self, start: usize, end: usize) -> bool {
+        Self::words(start, end).any(|(w, mask)| self.0[w] & mask != 0)
+    }
+
+    fn set(&mut self, start: usize, end: usize) {
+        for (w, mask) in Self::words(start, end) {
+            self.0[w] |= mask;
+        }
+    }
+}
 
 pub(crate) fn resolve(mut cands: Vec<Candidate>) -> Vec<Candidate> {
     cands.retain(|c| c.start < c.end);
-    cands.sort_by(|a, b| {
-        b.len()
-            .cmp(&a.len())
-            .then(b.priority().cmp(&a.priority()))
-            .then(a.start.cmp(&b.start))
-            .then(a.kind.cmp(&b.kind))
+    // one precomputed key per candidate instead of recomputing priorities
+    // in every comparison; the stable sort keeps equal keys in input order
+    cands.sort_by_cached_key(|c| {
+        (
+            std::cmp::Reverse(c.len()),
+            std::cmp::Reverse(c.priority()),
+            c.start,
+            c.kind,
+        )
     });
-    let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut taken = Occupied::new(cands.iter().map(|c| c.end).max().unwrap_or(0));
     let mut out = Vec::new();
     for c in cands {
-        // kept spans are disjoint, so the one starting last before c.end
-        // also ends last among them
-        if let Some((_, &e)) = taken.range(..c.end).next_back() {
-            if e > c.start {
-                continue;
-            }
+        if taken.any(c.start, c.end) {
+            continue;
         }
-        taken.insert(c.start, c.end);
+        taken.set(c.start, c.end);
         out.push(c);
     }
     out.sort_by_key(|c| c.start);

@@ -6,12 +6,14 @@
 //! state lives in the [`Session`] passed to [`Scrubber::scrub`].
 
 use crate::detect::known::{NameMatcher, PatternSet};
+use crate::detect::starts::Starts;
 use crate::detect::{self, person, Candidate, Source};
 use crate::error::RedactError;
 use crate::placeholder::{PiiKind, Placeholder};
 use crate::resolve::resolve;
 use crate::session::{key_of, LinkHint, Session};
 use crate::text::fold;
+use std::collections::HashSet;
 use std::ops::Range;
 
 /// A set of [`PiiKind`]s.
@@ -264,7 +266,7 @@ impl Scrubber {
             let ph = session.intern(c.kind, value, hint, self.config.max_session_entities)?;
             out.push_str(&text[last..c.start]);
             let at = out.len();
-            out.push_str(&ph.text());
+            ph.push_to(&mut out);
             replacements.push(Replacement {
                 kind: c.kind,
                 placeholder: ph,
@@ -284,8 +286,9 @@ impl Scrubber {
     fn detect(&self, text: &str, session: &Session) -> Result<Vec<Candidate>, RedactError> {
         let kinds = &self.config.kinds;
         let mut cands = Vec::new();
-        detect::contact::detect(text, kinds, &mut cands);
-        detect::number::detect(text, kinds, &mut cands);
+        let starts = Starts::of(text);
+        detect::contact::detect_at(text, &starts, kinds, &mut cands);
+        detect::number::detect_at(text, &starts, kinds, &mut cands);
         detect::dob::detect(text, kinds, &mut cands);
         detect::address::detect(text, kinds, &mut cands);
         detect::org::detect(text, kinds, &mut cands);
@@ -307,13 +310,21 @@ impl Scrubber {
         if self.config.learn_names {
             // Names found so far in this text plus those of earlier turns,
             // matched again on their own ("Smith" after "Alice Smith").
+            // each distinct spelling once: adding a learned name again
+            // changes nothing, and most names recur
+            let mut seen: HashSet<(PiiKind, &str)> = HashSet::new();
             let mut learned = PatternSet::default();
             for (kind, form) in session.name_forms() {
-                learned.add_name(kind, form, None);
+                if seen.insert((kind, form)) {
+                    learned.add_name(kind, form, None);
+                }
             }
             for c in &cands {
                 if matches!(c.kind, PiiKind::Person | PiiKind::Org) {
-                    learned.add_name(c.kind, &text[c.start..c.end], None);
+                    let form = &text[c.start..c.end];
+                    if seen.insert((c.kind, form)) {
+                        learned.add_name(c.kind, form, None);
+                    }
                 }
             }
             if !learned.is_empty() {

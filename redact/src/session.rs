@@ -37,7 +37,7 @@
 use crate::error::RedactError;
 use crate::parse::Limits;
 use crate::placeholder::{decimal_digits, PiiKind, Placeholder};
-use crate::text::{collapse_ws, fold};
+use crate::text::fold_collapsed;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -72,7 +72,9 @@ pub(crate) enum LinkHint<'a> {
 #[serde(try_from = "SessionDoc", into = "SessionDoc")]
 pub struct Session {
     entities: Vec<Entity>,
-    by_key: HashMap<(PiiKind, String), usize>,
+    /// Per kind (indexed by [`PiiKind::index`]): key -> entity, so a key
+    /// is looked up as `&str` without building an owned tuple.
+    by_key: [HashMap<String, usize>; KINDS],
     by_number: HashMap<(PiiKind, u32), usize>,
     next_number: [u32; KINDS],
     /// Folded first/last words of multi-word person forms -> entities.
@@ -124,7 +126,9 @@ impl TryFrom<SessionDoc> for Session {
             *slot = (*slot).max(e.number.saturating_add(1));
             s.max_variants = s.max_variants.max(e.forms.len() as u32);
             for f in &e.forms {
-                s.by_key.entry((e.kind, key_of(e.kind, f))).or_insert(idx);
+                s.by_key[e.kind.index()]
+                    .entry(key_of(e.kind, f))
+                    .or_insert(idx);
             }
             s.entities.push(e);
             s.index_parts(idx);
@@ -167,7 +171,7 @@ impl Session {
 
     /// The placeholder already assigned to this exact value, if any.
     pub fn placeholder_for(&self, kind: PiiKind, value: &str) -> Option<Placeholder> {
-        let idx = *self.by_key.get(&(kind, key_of(kind, value)))?;
+        let idx = *self.by_key[kind.index()].get(&key_of(kind, value))?;
         let e = &self.entities[idx];
         let pos = e.forms.iter().position(|f| f == value)?;
         Some(Placeholder {
@@ -213,12 +217,11 @@ impl Session {
         max_entities: usize,
     ) -> Result<Placeholder, RedactError> {
         let key = key_of(kind, surface);
-        let found = self
-            .by_key
-            .get(&(kind, key.clone()))
-            .copied()
+        let by_key = &self.by_key[kind.index()];
+        let exact = by_key.get(&key).copied();
+        let found = exact
             .or_else(|| match hint {
-                LinkHint::Known { key: k } => self.by_key.get(&(kind, k.to_string())).copied(),
+                LinkHint::Known { key: k } => by_key.get(k).copied(),
                 LinkHint::None => None,
             })
             .or_else(|| {
@@ -247,12 +250,16 @@ impl Session {
                 });
                 self.by_number.insert((kind, number), idx);
                 if let LinkHint::Known { key: k } = hint {
-                    self.by_key.entry((kind, k.to_string())).or_insert(idx);
+                    self.by_key[kind.index()]
+                        .entry(k.to_string())
+                        .or_insert(idx);
                 }
                 idx
             }
         };
-        self.by_key.entry((kind, key)).or_insert(idx);
+        if exact.is_none() {
+            self.by_key[kind.index()].entry(key).or_insert(idx);
+        }
         let e = &mut self.entities[idx];
         let pos = match e.forms.iter().position(|f| f == surface) {
             Some(p) => p,
@@ -304,7 +311,7 @@ impl Session {
         }
         let mut hits = Vec::new();
         for w in [words[0], words[words.len() - 1]] {
-            if let Some(&i) = self.by_key.get(&(PiiKind::Person, w.to_string())) {
+            if let Some(&i) = self.by_key[PiiKind::Person.index()].get(w) {
                 let single_only = self.entities[i]
                     .forms
                     .iter()
@@ -355,10 +362,12 @@ pub(crate) fn key_of(kind: PiiKind, value: &str) -> String {
             }
         }
         PiiKind::Person | PiiKind::Org => {
-            let k = collapse_ws(&fold(value));
-            k.trim_end_matches(['.', ',']).to_string()
+            let mut k = fold_collapsed(value);
+            let kept = k.trim_end_matches(['.', ',']).len();
+            k.truncate(kept);
+            k
         }
-        PiiKind::Url | PiiKind::Address | PiiKind::Dob => collapse_ws(&fold(value)),
+        PiiKind::Url | PiiKind::Address | PiiKind::Dob => fold_collapsed(value),
     }
 }
 

@@ -13,9 +13,12 @@
 //! * IPv4 (dotted quad, optional CIDR suffix) and IPv6 (validated by the
 //!   standard library parser).
 
-use super::{compile, scan, scan_captures, Candidate, Source, Verdict};
+use super::near::Near;
+use super::starts::{compile_many, scan_at, Starts};
+use super::{compile, scan, scan_captures, scan_near, Candidate, Source, Verdict};
 use crate::placeholder::PiiKind;
 use crate::text::{char_at, char_before};
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -29,6 +32,27 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 static URL_START: LazyLock<Regex> =
     LazyLock::new(|| compile(r"(?i)(?-u:\b)[a-z][a-z0-9+.\-]{1,15}://|(?-u:\b)www\."));
 
+/// Longest [`URL_START`] match in bytes: 16 scheme chars of up to 3 bytes
+/// (`(?i)` lets `K` match the Kelvin sign) and `://`.
+const URL_REACH: usize = 64;
+
+/// Positions of `://` and `www.` (any case): every link start holds one.
+fn url_triggers(text: &str) -> Vec<usize> {
+    static MARKS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["://", "www."])
+            .ok()
+    });
+    match MARKS.as_ref() {
+        Some(ac) => ac.find_iter(text).map(|m| m.start()).collect(),
+        // cannot happen (constant patterns); search everywhere instead
+        None => (0..text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .collect(),
+    }
+}
+
 /// A home-directory path up to and including the user name segment.
 static HOME_PATH: LazyLock<Regex> = LazyLock::new(|| {
     compile(
@@ -36,10 +60,10 @@ static HOME_PATH: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-static IPV4: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
+static IPV4: LazyLock<regex_automata::meta::Regex> = LazyLock::new(|| {
+    compile_many(&[
         r"(?-u)\b(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:/[0-9]{1,2})?\b",
-    )
+    ])
 });
 
 static IPV6: LazyLock<Regex> = LazyLock::new(|| {
@@ -130,7 +154,19 @@ const PERSONAL_PARAMS: &[&str] = &[
     "card",
 ];
 
+#[cfg(test)]
 pub(crate) fn detect(text: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate>) {
+    detect_at(text, &Starts::of(text), kinds, out);
+}
+
+/// Runs the contact detectors; `starts` are the digit-led start positions
+/// of `text` (for IPv4).
+pub(crate) fn detect_at(
+    text: &str,
+    starts: &Starts,
+    kinds: &crate::KindSet,
+    out: &mut Vec<Candidate>,
+) {
     if kinds.contains(PiiKind::Email) && text.contains('@') {
         scan(&EMAIL, text, PiiKind::Email, out, |m| {
             Verdict::Accept(m.start(), m.end())
@@ -140,8 +176,9 @@ pub(crate) fn detect(text: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate
         // A link runs to the end of its token; a rejected link resumes the
         // search after that token (links inside it were part of the check),
         // so every byte is looked at once.
+        let mut near = Near::new(url_triggers(text), URL_REACH, 0, URL_REACH);
         let mut pos = 0;
-        while let Some(m) = URL_START.find_at(text, pos) {
+        while let Some(m) = near.find(&URL_START, text, pos) {
             let raw_end = token_end(text, m.end());
             let end = m.start() + trim_url_end(&text[m.start()..raw_end]);
             if end > m.end() && url_is_personal(&text[m.start()..end]) {
@@ -179,7 +216,7 @@ pub(crate) fn detect(text: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate
         });
     }
     if kinds.contains(PiiKind::Ip) {
-        scan(&IPV4, text, PiiKind::Ip, out, |m| {
+        scan_at(&IPV4, text, &starts.ipv4, PiiKind::Ip, out, |m| {
             if ipv4_context_ok(text, m.start(), m.end()) {
                 Verdict::Accept(m.start(), m.end())
             } else {
@@ -187,12 +224,20 @@ pub(crate) fn detect(text: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate
             }
         });
         if text.contains(':') {
-            scan(&IPV6, text, PiiKind::Ip, out, |m| {
-                match ipv6_prefix(m.as_str()) {
+            // a valid IPv6 address has a colon; a match is at most 76 bytes
+            let colons = text.match_indices(':').map(|(i, _)| i).collect();
+            let mut near = Near::new(colons, 80, 0, 80);
+            scan_near(
+                &IPV6,
+                &mut near,
+                text,
+                PiiKind::Ip,
+                out,
+                |m| match ipv6_prefix(m.as_str()) {
                     Some(len) => Verdict::Accept(m.start(), m.start() + len),
                     None => Verdict::Reject,
-                }
-            });
+                },
+            );
         }
     }
 }

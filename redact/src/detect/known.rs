@@ -15,7 +15,7 @@ use super::{Candidate, Source};
 use crate::error::RedactError;
 use crate::names::is_stopword;
 use crate::placeholder::PiiKind;
-use crate::text::{collapse_ws, fold, is_word_bounded};
+use crate::text::{collapse_ws, fold_collapsed, is_word_bounded};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 
@@ -115,7 +115,7 @@ impl PatternSet {
 
     /// Adds a name with its parts (see the module docs).
     pub(crate) fn add_name(&mut self, kind: PiiKind, name: &str, owner: Option<u32>) {
-        let f = collapse_ws(&fold(name));
+        let f = fold_collapsed(name);
         if f.is_empty() {
             return;
         }
@@ -169,7 +169,7 @@ impl NameMatcher {
         self.ac.is_none()
     }
 
-    /// Finds all whole-word matches in `text` (`folded` is [`fold`] of it).
+    /// Finds all whole-word matches in `text` (`folded` is [`crate::text::fold`] of it).
     pub(crate) fn find(&self, text: &str, folded: &str, learned: bool, out: &mut Vec<Candidate>) {
         let Some(ac) = &self.ac else { return };
         for m in ac.find_overlapping_iter(folded) {
@@ -197,6 +197,7 @@ impl NameMatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::fold;
 
     fn find(m: &NameMatcher, text: &str) -> Vec<String> {
         let mut out = Vec::new();

@@ -13,15 +13,21 @@
 //! Regex detectors use patterns of bounded length and [`scan`], which
 //! restarts one char after a rejected candidate; every position is thus
 //! examined by a bounded amount of work and the whole pass stays linear.
+//! Two helpers give the same results as [`scan`] with less work:
+//! [`starts`] tries digit-led patterns anchored only where they can begin
+//! (one byte pass finds those places for all of them), and [`near`] runs a
+//! pattern only in windows around bytes its kept matches must contain.
 
 pub(crate) mod address;
 pub(crate) mod checksum;
 pub(crate) mod contact;
 pub(crate) mod dob;
 pub(crate) mod known;
+pub(crate) mod near;
 pub(crate) mod number;
 pub(crate) mod org;
 pub(crate) mod person;
+pub(crate) mod starts;
 
 use crate::placeholder::PiiKind;
 use crate::text::next_boundary;
@@ -109,6 +115,31 @@ pub(crate) fn scan(
     let mut pos = 0;
     while pos <= text.len() {
         let Some(m) = re.find_at(text, pos) else {
+            break;
+        };
+        match check(m) {
+            Verdict::Accept(s, e) if s < e => {
+                out.push(Candidate::new(s, e, kind, Source::Pattern));
+                pos = e.max(next_boundary(text, m.start()));
+            }
+            _ => pos = next_boundary(text, m.start()),
+        }
+    }
+}
+
+/// Like [`scan`], searching only near trigger positions (see [`near`]):
+/// every span `check` accepts must come from a match holding a trigger.
+pub(crate) fn scan_near(
+    re: &Regex,
+    near: &mut near::Near,
+    text: &str,
+    kind: PiiKind,
+    out: &mut Vec<Candidate>,
+    mut check: impl FnMut(Match<'_>) -> Verdict,
+) {
+    let mut pos = 0;
+    while pos <= text.len() {
+        let Some(m) = near.find(re, text, pos) else {
             break;
         };
         match check(m) {

@@ -18,33 +18,37 @@
 //! registered length for the country, and mod-97.
 
 use super::checksum::{iban_length, iban_valid, luhn_valid};
-use super::{compile, scan, scan_captures, Candidate, Verdict};
+use super::starts::{compile_many, scan_at, Starts};
+use super::{Candidate, Verdict};
 use crate::placeholder::PiiKind;
 use crate::text::{char_at, char_before, clause_before, Cues};
-use regex::Regex;
+use regex_automata::meta::Regex;
 use std::sync::LazyLock;
 
+/// The four phone shapes, in the order they are tried at each start (see
+/// the module docs); the pattern index of a match is its [`Shape`].
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    compile(concat!(
+    compile_many(&[
         // 1. international
-        r"(?P<intl>(?:\+[ ]?|(?-u:\b)00)[1-9][0-9]{0,3}(?:[ .\-/]{0,2}(?:\([0-9]{1,5}\)|[0-9]{1,5})){1,8})(?-u:\b)",
+        r"(?:\+[ ]?|(?-u:\b)00)[1-9][0-9]{0,3}(?:[ .\-/]{0,2}(?:\([0-9]{1,5}\)|[0-9]{1,5})){1,8}(?-u:\b)",
         // 2. NANP
-        r"|(?P<nanp>(?:(?-u:\b)1[ .\-]?)?(?:\([0-9]{3}\)[ ]?|(?-u:\b)[0-9]{3}[ .\-])[0-9]{3}[ .\-][0-9]{4})(?-u:\b)",
+        r"(?:(?-u:\b)1[ .\-]?)?(?:\([0-9]{3}\)[ ]?|(?-u:\b)[0-9]{3}[ .\-])[0-9]{3}[ .\-][0-9]{4}(?-u:\b)",
         // 3. national with trunk prefix 0
-        r"|(?P<nat>(?:\(0[1-9][0-9]{0,4}\)|(?-u:\b)0[1-9][0-9]{0,4})(?:[ .\-/]{1,3}[0-9]{2,8}){1,4}|(?-u:\b)0[1-9][0-9]{8,11})(?-u:\b)",
+        r"(?:(?:\(0[1-9][0-9]{0,4}\)|(?-u:\b)0[1-9][0-9]{0,4})(?:[ .\-/]{1,3}[0-9]{2,8}){1,4}|(?-u:\b)0[1-9][0-9]{8,11})(?-u:\b)",
         // 4. generic digit groups, cue required
-        r"|(?P<gen>(?:\+|\(|(?-u:\b))[0-9][0-9 .\-/()]{5,22}[0-9])(?-u:\b)",
-    ))
+        r"(?:\+|\(|(?-u:\b))[0-9][0-9 .\-/()]{5,22}[0-9](?-u:\b)",
+    ])
 });
 
 static SSN: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"(?-u)\b(?:[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{3} [0-9]{2} [0-9]{4}|[0-9]{9})\b")
+    compile_many(&[r"(?-u)\b(?:[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{3} [0-9]{2} [0-9]{4}|[0-9]{9})\b"])
 });
 
-static CARD: LazyLock<Regex> = LazyLock::new(|| compile(r"(?-u)\b[0-9](?:[ \-]?[0-9]){12,18}\b"));
+static CARD: LazyLock<Regex> =
+    LazyLock::new(|| compile_many(&[r"(?-u)\b[0-9](?:[ \-]?[0-9]){12,18}\b"]));
 
 static IBAN: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"(?i-u)\b[a-z]{2}[0-9]{2}(?:[ ]?[a-z0-9]){11,32}\b"));
+    LazyLock::new(|| compile_many(&[r"(?i-u)\b[a-z]{2}[0-9]{2}(?:[ ]?[a-z0-9]){11,32}\b"]));
 
 static PHONE_CUE: LazyLock<Cues> = LazyLock::new(|| Cues::new(PHONE_CUES));
 static SSN_CUE: LazyLock<Cues> = LazyLock::new(|| Cues::new(SSN_CUES));
@@ -123,39 +127,42 @@ const CARD_CUES: &[&str] = &[
     "tarjeta",
 ];
 
+#[cfg(test)]
 pub(crate) fn detect(text: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate>) {
-    if !text.bytes().any(|b| b.is_ascii_digit()) {
-        return;
-    }
+    detect_at(text, &Starts::of(text), kinds, out);
+}
+
+/// Runs the number detectors at the start positions `starts` of `text`.
+pub(crate) fn detect_at(
+    text: &str,
+    starts: &Starts,
+    kinds: &crate::KindSet,
+    out: &mut Vec<Candidate>,
+) {
     if kinds.contains(PiiKind::Iban) {
-        scan(&IBAN, text, PiiKind::Iban, out, |m| {
+        scan_at(&IBAN, text, &starts.iban, PiiKind::Iban, out, |m| {
             iban_span(text, m.start(), m.end())
         });
     }
     if kinds.contains(PiiKind::Card) {
-        scan(&CARD, text, PiiKind::Card, out, |m| {
+        scan_at(&CARD, text, &starts.card, PiiKind::Card, out, |m| {
             card_verdict(text, m.start(), m.end())
         });
     }
     if kinds.contains(PiiKind::Ssn) {
-        scan(&SSN, text, PiiKind::Ssn, out, |m| {
+        scan_at(&SSN, text, &starts.ssn, PiiKind::Ssn, out, |m| {
             ssn_verdict(text, m.start(), m.end())
         });
     }
     if kinds.contains(PiiKind::Phone) {
-        scan_captures(&PHONE, text, PiiKind::Phone, out, |c| {
-            let shape = if c.name("intl").is_some() {
-                Shape::Intl
-            } else if c.name("nanp").is_some() {
-                Shape::Nanp
-            } else if c.name("nat").is_some() {
-                Shape::National
-            } else {
-                Shape::Generic
+        scan_at(&PHONE, text, &starts.phone, PiiKind::Phone, out, |m| {
+            let shape = match m.pattern().as_usize() {
+                0 => Shape::Intl,
+                1 => Shape::Nanp,
+                2 => Shape::National,
+                _ => Shape::Generic,
             };
-            c.get(0).map_or(Verdict::Reject, |m| {
-                phone_verdict(text, m.start(), m.end(), shape)
-            })
+            phone_verdict(text, m.start(), m.end(), shape)
         });
     }
 }

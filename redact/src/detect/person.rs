@@ -41,7 +41,19 @@ pub(crate) fn words(text: &str) -> Vec<Word> {
     let mut start: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
+        // runs of ASCII bytes take the same transitions as below, in bulk:
+        // outside a word, non-alphanumerics are skipped; inside, letters
+        // and digits extend it
+        if start.is_none() {
+            while i < bytes.len() && bytes[i] < 0x80 && !bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+        } else {
+            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+        }
+        let Some(&b) = bytes.get(i) else { break };
         // ASCII fast path; decode only non-ASCII chars
         let (c, len) = if b < 0x80 {
             (b as char, 1)
@@ -350,6 +362,17 @@ pub(crate) fn detect(text: &str, words: &[Word], out: &mut Vec<Candidate>) {
     let mut i = 0;
     while i < words.len() {
         let w = cx.word(i);
+        // a word led by an ASCII byte other than a capital is never
+        // capitalised; skip classifying it (a gazetteer name is lowercase
+        // by construction, so the lowercase test below needs no style)
+        let first = w.as_bytes().first().copied().unwrap_or(0);
+        if first.is_ascii() && !first.is_ascii_uppercase() {
+            if w.len() >= 4 && is_given_name(w) && lowercase_ok(w) {
+                push(out, i, i);
+            }
+            i += 1;
+            continue;
+        }
         let st = style(w);
         if capitalised(st) {
             let lw = w.to_lowercase();

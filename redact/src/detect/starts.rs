@@ -1,0 +1,230 @@
+//! Where digit-led patterns can begin, found in one byte pass, and an
+//! anchored scan that tries a pattern only there.
+//!
+//! Phones, cards, SSNs, IBANs and IPv4 addresses all start at a few kinds
+//! of byte (a digit at an ASCII word start, `+`, `(`, two letters before
+//! two digits). Running a regex unanchored over the whole text costs a DFA
+//! step per byte for every pattern; trying it anchored only at those
+//! positions costs a byte pass once plus a few steps per position. The
+//! result is the same as [`super::scan`]'s: the first position (at or
+//! after the resume point) where the pattern matches is its leftmost match,
+//! and the anchored match there is the one leftmost-first semantics pick.
+//! Every position is tried at most once and each try is bounded by the
+//! pattern's longest match, so the pass stays linear.
+
+use super::{Candidate, Source, Verdict};
+use crate::placeholder::PiiKind;
+use crate::text::next_boundary;
+use regex_automata::meta::Regex;
+use regex_automata::{Anchored, Input, Match};
+
+/// Byte offsets where digit-led patterns may start, each list ascending.
+/// Each list keeps only the positions that pass a cheap necessary test for
+/// its pattern (the first bytes a match must have), so most digits in
+/// prose (`3pm`, `1,200`, `4.2.1`) are never handed to a regex.
+#[derive(Debug, Default)]
+pub(crate) struct Starts {
+    /// `(?-u:\b)[0-9]{3}`: where an SSN may start.
+    pub ssn: Vec<usize>,
+    /// `(?-u:\b)[0-9][ \-]?[0-9]`: where a card number may start.
+    pub card: Vec<usize>,
+    /// `(?-u:\b)[0-9]{1,3}\.`: where an IPv4 address may start.
+    pub ipv4: Vec<usize>,
+    /// `+`, `(` and `(?-u:\b)[0-9]` followed by a phone byte: where a
+    /// phone may start.
+    pub phone: Vec<usize>,
+    /// `(?-u:\b)[a-z]{2}[0-9]{2}`, any case: where an IBAN may start.
+    pub iban: Vec<usize>,
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Bytes that may continue a phone after its first byte
+/// (`[0-9 .\-/()]`, the generic shape's class, which covers the others).
+fn is_phone_byte(b: u8) -> bool {
+    b.is_ascii_digit() || matches!(b, b' ' | b'.' | b'-' | b'/' | b'(' | b')')
+}
+
+/// Whether any byte of the 8-byte word `x` is a digit, `+` or `(`: the
+/// bytes where a start can be. Exact per byte (no carries cross bytes).
+fn any_start_byte(x: u64) -> bool {
+    const ONES: u64 = u64::MAX / 255;
+    const LOW7: u64 = ONES * 127;
+    const HIGH: u64 = ONES * 128;
+    let low = x & LOW7;
+    // "has a byte strictly between m and n" with m = 0x2f, n = 0x3a
+    let digit =
+        (ONES * (127 + 0x3a)).wrapping_sub(low) & !x & low.wrapping_add(ONES * (127 - 0x2f));
+    // "has a zero byte" after xor with the byte looked for
+    let zero = |y: u64| y.wrapping_sub(ONES) & !y;
+    let plus = zero(x ^ (ONES * u64::from(b'+')));
+    let paren = zero(x ^ (ONES * u64::from(b'(')));
+    (digit | plus | paren) & HIGH != 0
+}
+
+impl Starts {
+    pub(crate) fn of(text: &str) -> Self {
+        let b = text.as_bytes();
+        let at = |i: usize| b.get(i).copied().unwrap_or(0);
+        let mut s = Starts::default();
+        let mut i = 0;
+        // bytes up to `checked` are known to hold a start byte somewhere
+        // in their 8-byte block, or are the short tail
+        let mut checked = 0;
+        while i < b.len() {
+            // skip 8 bytes at a time while none can start anything
+            if i >= checked {
+                if i + 8 <= b.len() {
+                    let mut word = [0u8; 8];
+                    word.copy_from_slice(&b[i..i + 8]);
+                    if !any_start_byte(u64::from_le_bytes(word)) {
+                        i += 8;
+                        continue;
+                    }
+                    checked = i + 8;
+                } else {
+                    checked = b.len();
+                }
+            }
+            let c = b[i];
+            if c.is_ascii_digit() {
+                let prev_word = i > 0 && is_word_byte(b[i - 1]);
+                if !prev_word {
+                    let (n1, n2, n3) = (at(i + 1), at(i + 2), at(i + 3));
+                    if n1.is_ascii_digit() && n2.is_ascii_digit() {
+                        s.ssn.push(i);
+                    }
+                    if n1.is_ascii_digit() || (matches!(n1, b' ' | b'-') && n2.is_ascii_digit()) {
+                        s.card.push(i);
+                    }
+                    if n1 == b'.'
+                        || (n1.is_ascii_digit()
+                            && (n2 == b'.' || (n2.is_ascii_digit() && n3 == b'.')))
+                    {
+                        s.ipv4.push(i);
+                    }
+                    if is_phone_byte(n1) {
+                        s.phone.push(i);
+                    }
+                } else if i >= 2
+                    && b[i - 1].is_ascii_alphabetic()
+                    && b[i - 2].is_ascii_alphabetic()
+                    && (i == 2 || !is_word_byte(b[i - 3]))
+                    && at(i + 1).is_ascii_digit()
+                {
+                    s.iban.push(i - 2);
+                }
+            } else if c == b'+' || c == b'(' {
+                // `+1`, `+ 1`, `(555)`, `(0`: a digit follows (after one space for `+`)
+                let n1 = at(i + 1);
+                if n1.is_ascii_digit() || (c == b'+' && n1 == b' ' && at(i + 2).is_ascii_digit()) {
+                    s.phone.push(i);
+                }
+            }
+            i += 1;
+        }
+        s
+    }
+}
+
+/// Like [`super::scan`], trying `re` anchored at each of `starts` (which
+/// must include every position where `re` can match). The validator also
+/// gets the pattern index, for multi-pattern regexes.
+pub(crate) fn scan_at(
+    re: &Regex,
+    text: &str,
+    starts: &[usize],
+    kind: PiiKind,
+    out: &mut Vec<Candidate>,
+    mut check: impl FnMut(Match) -> Verdict,
+) {
+    let mut pos = 0;
+    for &s in starts {
+        if s < pos {
+            continue;
+        }
+        let input = Input::new(text).range(s..).anchored(Anchored::Yes);
+        // anchored: the start is known, so the forward half suffices
+        let Some(half) = re.search_half(&input) else {
+            continue;
+        };
+        let m = Match::new(half.pattern(), s..half.offset());
+        match check(m) {
+            Verdict::Accept(a, e) if a < e => {
+                out.push(Candidate::new(a, e, kind, Source::Pattern));
+                pos = e.max(next_boundary(text, m.start()));
+            }
+            _ => pos = next_boundary(text, m.start()),
+        }
+    }
+}
+
+/// Compiles built-in patterns as one multi-pattern regex (leftmost-first:
+/// earlier patterns win at the same start, as in an alternation), with the
+/// same limits as [`super::compile`].
+pub(crate) fn compile_many(patterns: &[&str]) -> Regex {
+    Regex::builder()
+        .configure(
+            Regex::config()
+                .nfa_size_limit(Some(64 << 20))
+                .hybrid_cache_capacity(16 << 20),
+        )
+        .build_many(patterns)
+        .unwrap_or_else(|e| panic!("built-in pattern failed to compile: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_positions() {
+        let t = "a1 +44 (0) x9 DE89 3704 é5 ab12 123-45-6789 10.0.0.1 4111 1111 3pm + 7";
+        let s = Starts::of(t);
+        let at = |v: &[usize]| {
+            v.iter()
+                .map(|&i| &t[i..])
+                .map(|r| &r[..2])
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(at(&s.iban), vec!["DE", "ab"]);
+        assert_eq!(at(&s.ssn), vec!["37", "12", "67", "41", "11"]);
+        assert_eq!(at(&s.ipv4), vec!["10", "0.", "0."]);
+        assert_eq!(
+            at(&s.card),
+            vec!["44", "37", "12", "45", "67", "10", "1 ", "41", "11"]
+        );
+        assert_eq!(
+            at(&s.phone),
+            vec![
+                "+4", "44", "(0", "0)", "37", "5 ", "12", "45", "67", "10", "0.", "0.", "1 ", "41",
+                "11", "+ "
+            ]
+        );
+    }
+}
+
+#[cfg(test)]
+mod swar_tests {
+    use super::any_start_byte;
+
+    #[test]
+    fn byte_test_matches_scalar() {
+        for fill in [b'a', 0u8, 0xff, b'*', b'/', b':'] {
+            for b in 0..=255u8 {
+                for pos in 0..8 {
+                    let mut w = [fill; 8];
+                    w[pos] = b;
+                    let want = b.is_ascii_digit() || b == b'+' || b == b'(';
+                    assert_eq!(
+                        any_start_byte(u64::from_le_bytes(w)),
+                        want,
+                        "{b:#x} at {pos} in {fill:#x}"
+                    );
+                }
+            }
+        }
+    }
+}
