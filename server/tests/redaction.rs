@@ -329,6 +329,79 @@ async fn streamed_rehydration_is_the_same_for_every_cut_over_http() {
 }
 
 #[tokio::test]
+async fn a_stream_reports_unknown_placeholders_in_its_trailers() {
+    use http_body_util::BodyExt;
+
+    let (api, _dir) = start(&[]).await;
+    let scrubbed = api
+        .scrub(json!({"text": "Call Alice Smith.", "known": [{"name": "Alice Smith"}]}))
+        .await;
+    let id = scrubbed["session"].as_str().unwrap();
+    // The model invented `[PERSON_7]` (twice, once cut across frames) and `[EMAIL_3]`.
+    let frames: Vec<&[u8]> = vec![
+        b"[PERSON_1] and [PERS",
+        b"ON_7] wrote to [EMAIL_3]; ",
+        b"[PERSON_7] again.",
+    ];
+    let body = futures::stream::iter(
+        frames
+            .into_iter()
+            .map(|f| Ok::<_, std::io::Error>(Bytes::from_static(f))),
+    );
+    let response = api
+        .http
+        .post(format!("{}/rehydrate/stream", api.base))
+        .header("x-redact-session", id)
+        .header("te", "trailers")
+        .body(reqwest::Body::wrap_stream(body))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let announced = response.headers()["trailer"].to_str().unwrap().to_string();
+    assert!(announced.contains("x-redact-unknown"), "{announced}");
+    let collected = axum::http::Response::from(response)
+        .into_body()
+        .collect()
+        .await
+        .unwrap();
+    let trailers = collected
+        .trailers()
+        .cloned()
+        .expect("no trailers were sent");
+    let text = String::from_utf8(collected.to_bytes().to_vec()).unwrap();
+    assert_eq!(
+        text,
+        "Alice Smith and [PERSON_7] wrote to [EMAIL_3]; [PERSON_7] again."
+    );
+    assert_eq!(trailers["x-redact-unknown-count"], "3");
+    assert_eq!(trailers["x-redact-unknown"], "[PERSON_7], [EMAIL_3]");
+
+    // A clean answer says so: a count of zero and no list.
+    let response = api
+        .http
+        .post(format!("{}/rehydrate/stream", api.base))
+        .header("x-redact-session", id)
+        .header("te", "trailers")
+        .body("Thanks, [PERSON_1].")
+        .send()
+        .await
+        .unwrap();
+    let collected = axum::http::Response::from(response)
+        .into_body()
+        .collect()
+        .await
+        .unwrap();
+    let trailers = collected
+        .trailers()
+        .cloned()
+        .expect("no trailers were sent");
+    assert_eq!(trailers["x-redact-unknown-count"], "0");
+    assert!(trailers.get("x-redact-unknown").is_none());
+    assert_eq!(&collected.to_bytes()[..], b"Thanks, Alice Smith.");
+}
+
+#[tokio::test]
 async fn streamed_output_arrives_before_the_upload_ends() {
     let (api, _dir) = start(&[]).await;
     let scrubbed = api

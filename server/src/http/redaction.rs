@@ -233,6 +233,11 @@ async fn rehydrate_stream(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // Announced, as HTTP/1.1 asks; sent to clients whose request says `TE: trailers`.
+    headers.insert(
+        header::TRAILER,
+        HeaderValue::from_static("x-redact-unknown-count, x-redact-unknown"),
+    );
     Ok(response)
 }
 

@@ -7,11 +7,26 @@
 //! sent on before the next is read, through a small channel, so a slow reader slows the
 //! upload rather than growing a buffer. A request body that breaks off ends the response with
 //! an error too, so a cut answer is never taken for a whole one.
+//!
+//! Unknown placeholders (a model inventing `[PERSON_9]`) are reported the way a streamed body
+//! can report anything learnt only at its end: in HTTP trailers ([`UNKNOWN_COUNT_TRAILER`],
+//! [`UNKNOWN_TRAILER`]), which clients that send `TE: trailers` receive after the last chunk.
 
 use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use futures::StreamExt;
-use redact::{Session, StreamRehydrator};
+use http_body::Frame;
+use redact::{Session, StreamRehydrator, UnknownPlaceholder};
 use tokio::sync::mpsc;
+
+/// Trailer: how many unknown placeholders the stream held (`0` when none).
+pub const UNKNOWN_COUNT_TRAILER: HeaderName = HeaderName::from_static("x-redact-unknown-count");
+/// Trailer: the distinct unknown placeholders as written, comma-separated, in order of first
+/// appearance; at most [`UNKNOWN_LISTED`] of them. Absent when there are none.
+pub const UNKNOWN_TRAILER: HeaderName = HeaderName::from_static("x-redact-unknown");
+/// The most distinct unknown placeholders listed in [`UNKNOWN_TRAILER`]: a model that invents
+/// thousands must not make the trailer grow past what a client accepts in a header.
+pub const UNKNOWN_LISTED: usize = 50;
 
 /// How restored values are written into the stream.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -23,9 +38,10 @@ pub enum StreamEscape {
     JsonString,
 }
 
-/// Restores `input` as it arrives, into the returned body.
+/// Restores `input` as it arrives, into the returned body, which ends with the trailers that
+/// report unknown placeholders.
 pub fn rehydrate_body(session: Session, escape: StreamEscape, input: Body) -> Body {
-    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let (tx, rx) = mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(8);
     tokio::spawn(async move {
         let mut rehydrator = match escape {
             StreamEscape::Text => StreamRehydrator::new(&session),
@@ -45,17 +61,55 @@ pub fn rehydrate_body(session: Session, escape: StreamEscape, input: Body) -> Bo
                 }
             };
             // A closed channel means the client went away: stop reading its upload.
-            if !out.is_empty() && tx.send(Ok(Bytes::from(out))).await.is_err() {
+            if !out.is_empty() && tx.send(Ok(Frame::data(Bytes::from(out)))).await.is_err() {
                 return;
             }
         }
         let mut out = rehydrator.push(&utf8.finish());
         out.push_str(&rehydrator.finish());
-        if !out.is_empty() {
-            let _ = tx.send(Ok(Bytes::from(out))).await;
+        if !out.is_empty() && tx.send(Ok(Frame::data(Bytes::from(out)))).await.is_err() {
+            return;
         }
+        let _ = tx
+            .send(Ok(Frame::trailers(unknown_trailers(rehydrator.unknown()))))
+            .await;
     });
-    Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
+    Body::new(http_body_util::StreamBody::new(
+        tokio_stream::wrappers::ReceiverStream::new(rx),
+    ))
+}
+
+/// The trailers that report `unknown`: a count, and the distinct tokens as written.
+pub fn unknown_trailers(unknown: &[UnknownPlaceholder]) -> HeaderMap {
+    let mut trailers = HeaderMap::new();
+    trailers.insert(UNKNOWN_COUNT_TRAILER, HeaderValue::from(unknown.len()));
+    let mut listed: Vec<&str> = Vec::new();
+    for placeholder in unknown {
+        if listed.len() == UNKNOWN_LISTED {
+            break;
+        }
+        if !listed.contains(&placeholder.text.as_str()) {
+            listed.push(&placeholder.text);
+        }
+    }
+    if !listed.is_empty() {
+        // Placeholder forms are ASCII; anything a header cannot carry is shown as `?`.
+        let joined: String = listed
+            .join(", ")
+            .chars()
+            .map(|c| {
+                if c == ' ' || c.is_ascii_graphic() {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect();
+        if let Ok(value) = HeaderValue::from_str(&joined) {
+            trailers.insert(UNKNOWN_TRAILER, value);
+        }
+    }
+    trailers
 }
 
 /// UTF-8 decoding across chunk boundaries: a character split between two chunks is kept until
@@ -119,6 +173,39 @@ impl Utf8Decoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn unknown(text: &str) -> UnknownPlaceholder {
+        UnknownPlaceholder {
+            text: text.to_string(),
+            kind: redact::PiiKind::Person,
+            number: 9,
+            offset: 0,
+        }
+    }
+
+    #[test]
+    fn trailers_count_every_unknown_and_list_each_once() {
+        let none = unknown_trailers(&[]);
+        assert_eq!(none[&UNKNOWN_COUNT_TRAILER], "0");
+        assert!(none.get(&UNKNOWN_TRAILER).is_none());
+
+        let seen = [
+            unknown("[PERSON_9]"),
+            unknown("person_9"),
+            unknown("[PERSON_9]"),
+        ];
+        let trailers = unknown_trailers(&seen);
+        assert_eq!(trailers[&UNKNOWN_COUNT_TRAILER], "3");
+        assert_eq!(trailers[&UNKNOWN_TRAILER], "[PERSON_9], person_9");
+
+        let many: Vec<_> = (0..500)
+            .map(|i| unknown(&format!("[PERSON_{i}]")))
+            .collect();
+        let trailers = unknown_trailers(&many);
+        assert_eq!(trailers[&UNKNOWN_COUNT_TRAILER], "500");
+        let listed = trailers[&UNKNOWN_TRAILER].to_str().unwrap();
+        assert_eq!(listed.split(", ").count(), UNKNOWN_LISTED);
+    }
 
     #[test]
     fn characters_cut_by_chunks_are_joined() {
