@@ -14,6 +14,8 @@
 #   GATEWAY_BENCH_CONNS    connections of the throughput runs (the latency runs use 1) [32]
 #   GATEWAY_BENCH_STREAMS  streamed requests per path for the SSE timing [300]
 #   GATEWAY_BENCH_TOKEN_MS simulated time between streamed tokens, in ms [2]
+#   GATEWAY_BENCH_BIN      a spark-control binary to measure instead of building this tree's
+#                          (e.g. an earlier build, for an A/B comparison)
 #
 # Installs wrk, nginx and curl from Debian when they are missing. nginx runs unprivileged in
 # the foreground with its own config, pid, logs and temp files in a temporary directory.
@@ -32,9 +34,13 @@ MAX_TOKENS=8
 apt_install wrk nginx curl
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
-say "building spark-control (release) and the benchmark helper"
-cargo build --release -p server --bin spark-control
-BIN="$ROOT/target/release/spark-control"
+if [ -n "${GATEWAY_BENCH_BIN:-}" ]; then
+  BIN="$GATEWAY_BENCH_BIN"
+else
+  say "building spark-control (release) and the benchmark helper"
+  cargo build --release -p server --bin spark-control
+  BIN="$ROOT/target/release/spark-control"
+fi
 WORK="$(mktemp -d -t bench-gateway.XXXXXX)"
 RESULTS="$WORK/results.txt"
 PIDS=()

@@ -27,8 +27,6 @@ pub enum BootError {
     Sim(#[from] spark_sim::SimError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("the chat gateway's HTTP client: {0}")]
-    Http(#[from] reqwest::Error),
     #[error(transparent)]
     SealKey(#[from] crate::privacy::seal::SealKeyError),
 }
@@ -90,7 +88,7 @@ pub async fn start(settings: Settings) -> Result<Arc<AppState>, BootError> {
         swapper.clone(),
         monitor.clone(),
         metrics.clone(),
-    )?;
+    );
     Ok(Arc::new(AppState {
         settings,
         key,

@@ -15,20 +15,22 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use futures::Stream;
+use http_body::{Body, Frame};
 use tokio::time::Sleep;
 
 use crate::config::ServiceKind;
 use crate::metrics::{Metrics, UpstreamError, UpstreamOutcome};
 
-/// Wraps an upstream body stream; reports to `metrics` exactly once.
-pub struct ObservedBody<S> {
-    inner: S,
+/// Wraps an upstream response body; reports to `metrics` exactly once.
+pub struct ObservedBody<B> {
+    inner: B,
     report: Option<Report>,
     /// Bytes still to come when the upstream said how many it would send.
     remaining: Option<u64>,
     idle: Duration,
-    idle_timer: Pin<Box<Sleep>>,
+    /// Armed only when the upstream makes the client wait: most answers are already here when
+    /// they are first polled, and need no timer at all.
+    idle_timer: Option<Pin<Box<Sleep>>>,
     ended: bool,
 }
 
@@ -48,14 +50,14 @@ impl Report {
     }
 }
 
-impl<S> ObservedBody<S> {
-    pub fn new(inner: S, report: Report, content_length: Option<u64>, idle: Duration) -> Self {
+impl<B> ObservedBody<B> {
+    pub fn new(inner: B, report: Report, content_length: Option<u64>, idle: Duration) -> Self {
         let mut body = Self {
             inner,
             report: Some(report),
             remaining: content_length,
             idle,
-            idle_timer: Box::pin(tokio::time::sleep(idle)),
+            idle_timer: None,
             ended: false,
         };
         if body.remaining == Some(0) {
@@ -73,56 +75,67 @@ impl<S> ObservedBody<S> {
     }
 }
 
-impl<S> Stream for ObservedBody<S>
+impl<B> Body for ObservedBody<B>
 where
-    S: Stream<Item = Result<Bytes, reqwest::Error>> + Unpin,
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
 {
-    type Item = Result<Bytes, io::Error>;
+    type Data = Bytes;
+    type Error = io::Error;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = &mut *self;
         if this.ended {
             return Poll::Ready(None);
         }
-        match Pin::new(&mut this.inner).poll_next(cx) {
-            Poll::Ready(Some(Ok(bytes))) => {
-                let deadline = tokio::time::Instant::now() + this.idle;
-                this.idle_timer.as_mut().reset(deadline);
-                if let Some(remaining) = this.remaining.as_mut() {
-                    *remaining = remaining.saturating_sub(bytes.len() as u64);
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                // Something arrived: the silence, if one was being timed, is over.
+                this.idle_timer = None;
+                if let (Some(data), Some(remaining)) = (frame.data_ref(), this.remaining.as_mut()) {
+                    *remaining = remaining.saturating_sub(data.len() as u64);
                     if *remaining == 0 {
                         this.finish(None);
                     }
                 }
-                Poll::Ready(Some(Ok(bytes)))
+                Poll::Ready(Some(Ok(frame)))
             }
             // Headers came, then the body broke off: a cut stream, whatever the status said.
             Poll::Ready(Some(Err(e))) => {
                 this.ended = true;
                 this.finish(Some(UpstreamOutcome::Failed(UpstreamError::Stream)));
-                Poll::Ready(Some(Err(io::Error::other(e))))
+                Poll::Ready(Some(Err(io::Error::other(e.to_string()))))
             }
             Poll::Ready(None) => {
                 this.ended = true;
                 this.finish(None);
                 Poll::Ready(None)
             }
-            Poll::Pending => match this.idle_timer.as_mut().poll(cx) {
-                Poll::Ready(()) => {
-                    this.ended = true;
-                    this.finish(Some(UpstreamOutcome::Failed(UpstreamError::Timeout)));
-                    Poll::Ready(Some(Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        format!("no data from upstream for {} s", this.idle.as_secs()),
-                    ))))
+            Poll::Pending => {
+                let idle = this.idle;
+                let timer = this
+                    .idle_timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
+                match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => {
+                        this.ended = true;
+                        this.finish(Some(UpstreamOutcome::Failed(UpstreamError::Timeout)));
+                        Poll::Ready(Some(Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!("no data from upstream for {} s", idle.as_secs()),
+                        ))))
+                    }
+                    Poll::Pending => Poll::Pending,
                 }
-                Poll::Pending => Poll::Pending,
-            },
+            }
         }
     }
 }
 
-impl<S> Drop for ObservedBody<S> {
+impl<B> Drop for ObservedBody<B> {
     /// Dropped before its end: the client went away.
     fn drop(&mut self) {
         self.finish(Some(UpstreamOutcome::Cancelled));

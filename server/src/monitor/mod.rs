@@ -170,6 +170,17 @@ impl Monitor {
         self.live().status.clone()
     }
 
+    /// The model a service reports serving, unless it is down; read in place, without a copy
+    /// of the whole picture (the chat gateway asks on every request).
+    pub fn serving_model(&self, node: &str, service: &str) -> Option<String> {
+        self.live()
+            .status
+            .services
+            .iter()
+            .find(|s| s.node == node && s.name == service && s.health != Health::Down)
+            .and_then(|s| s.model.clone())
+    }
+
     /// The latest picture with each node's recent load, vLLM's queues and the newest
     /// [`REPORT_OUTAGES`] outages.
     pub fn report(&self) -> HealthReport {

@@ -219,15 +219,7 @@ impl Swapper {
     pub fn loaded_model(&self) -> Option<String> {
         let (node, _) = self.vllm_node().ok()?;
         self.monitor
-            .snapshot()
-            .services
-            .into_iter()
-            .find(|s| {
-                s.node == node.config.name
-                    && s.name == ServiceKind::Vllm.name()
-                    && s.health != Health::Down
-            })
-            .and_then(|s| s.model)
+            .serving_model(&node.config.name, ServiceKind::Vllm.name())
     }
 
     /// Checks the request and starts the swap in the background; returns its first status.
