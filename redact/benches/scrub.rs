@@ -4,6 +4,10 @@
 //! and time against input size (1, 4, 16 MB; best of 18, 6 and 3 runs) as
 //! ratios to the 1 MB time —
 //! linear work shows ratios near 4 and 16.
+//!
+//! With `SCRUB_BENCH_DUMP=<dir>`, the two 4 MB texts it measures are also written there
+//! (`dense.txt`, `plain.txt`), so that `scripts/bench-redact.sh` can time a Python baseline
+//! (Presidio) on exactly the same input.
 
 use redact::{rehydrate, Scrubber, ScrubberConfig, Session};
 use std::hint::black_box;
@@ -170,6 +174,10 @@ fn main() {
     println!("== scrub throughput (4 MB inputs, best of 3)");
     for (label, dense) in [("PII-dense prose", true), ("plain prose", false)] {
         let text = corpus(4 * MB, dense, 7);
+        if let Some(dir) = std::env::var_os("SCRUB_BENCH_DUMP") {
+            let name = if dense { "dense.txt" } else { "plain.txt" };
+            std::fs::write(std::path::Path::new(&dir).join(name), &text).expect("dump the text");
+        }
         let (d, reps) = time_scrub(&s, &text, 3);
         println!(
             "{label:>16}: {:>7.2} MB/s  ({:.0} ms, {reps} replacements, {:.1} per KB)",
