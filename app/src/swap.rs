@@ -94,6 +94,13 @@ impl SwapStatus {
         !self.phase.is_finished()
     }
 
+    /// Whether this status may replace `shown` in a view: it is another swap, or the same one
+    /// no earlier in its course. A status can arrive late (the answer to the start request
+    /// after the event stream's first updates), and a progress bar must not step back.
+    pub fn supersedes(&self, shown: &SwapStatus) -> bool {
+        self.id != shown.id || self.phases.len() >= shown.phases.len()
+    }
+
     /// Overall progress, 0–100, for a progress bar: each phase owns a slice of the bar and the
     /// weight-loading percentage (when the log reports it) fills the loading slice.
     pub fn overall_percent(&self) -> f64 {
@@ -219,6 +226,47 @@ pub fn spoken_duration(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn status(id: u64, phases: &[SwapPhase]) -> SwapStatus {
+        SwapStatus {
+            id,
+            from_model: None,
+            to_model: "b".into(),
+            node: "spark-1".into(),
+            requested_by: None,
+            phase: *phases.last().unwrap_or(&SwapPhase::Planned),
+            percent: None,
+            started_at_ms: 0,
+            finished_at_ms: None,
+            eta_secs: None,
+            phases: phases
+                .iter()
+                .map(|&phase| PhaseMark { phase, at_ms: 0 })
+                .collect(),
+            log_tail: vec![],
+            message: String::new(),
+            error: None,
+            dry_run: false,
+            commands: vec![],
+        }
+    }
+
+    #[test]
+    fn a_late_status_of_the_same_swap_does_not_step_back() {
+        let planned = status(7, &[SwapPhase::Planned]);
+        let starting = status(
+            7,
+            &[SwapPhase::Planned, SwapPhase::Stopping, SwapPhase::Starting],
+        );
+        assert!(!planned.supersedes(&starting), "the start answer came late");
+        assert!(starting.supersedes(&planned));
+        assert!(starting.supersedes(&starting), "same phase, newer percent");
+        assert!(
+            status(8, &[SwapPhase::Planned]).supersedes(&starting),
+            "a new swap"
+        );
+        assert!(planned.overall_percent() < starting.overall_percent());
+    }
 
     #[test]
     fn durations_read_as_people_say_them() {

@@ -80,7 +80,12 @@ pub fn ModelsPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(status)) = start.value().get() {
-            live.set(Some(status));
+            // The event stream may have moved on before this answer arrived.
+            live.update(|shown| {
+                if shown.as_ref().is_none_or(|s| status.supersedes(s)) {
+                    *shown = Some(status);
+                }
+            });
             confirming.set(None);
         }
     });
