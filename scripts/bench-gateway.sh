@@ -119,15 +119,22 @@ say "1/2: non-streaming chat, wrk: ${REPS} × ${SECS} s per path, ${CONNS} conne
 GW="$("$HELPER" free-port)"
 NG="$("$HELPER" free-port)"
 mkdir -p "$WORK/p1"
-# The embedded simulated cluster; its vLLM answers at once (no token delay, no load time).
-env -u RUST_LOG -u CLUSTER_FILE -u SPARK1_HOST -u SPARK1_USER -u SPARK2_HOST -u SPARK2_USER \
-  DATA_DIR="$WORK/p1" SIM_LOAD_SECS=0 SIM_TOKEN_MS=0 BIND_ADDR=127.0.0.1 BIND_PORT="$GW" \
+# The simulated cluster in a process of its own, as vLLM runs on a node of its own: the gateway's
+# process then does the gateway's work only, as nginx's do. Its vLLM answers at once (no token
+# delay, no load time).
+env -u RUST_LOG DATA_DIR="$WORK/p1" "$BIN" sim --cluster-out "$WORK/p1/cluster.yaml" \
+  --load-secs 0 --token-ms 0 >"$WORK/sim1.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 300); do [ -s "$WORK/p1/cluster.yaml" ] && break; sleep 0.1; done
+VLLM_PORT="$(sed -n 's/^ *vllm: *\([0-9]*\).*/\1/p' "$WORK/p1/cluster.yaml" | head -n 1)"
+[ -n "$VLLM_PORT" ] || { echo "the simulator's cluster file names no vllm service" >&2; exit 1; }
+VLLM="127.0.0.1:$VLLM_PORT"
+wait_ok "http://$VLLM/v1/models"
+env -u RUST_LOG -u SPARK1_HOST -u SPARK1_USER -u SPARK2_HOST -u SPARK2_USER \
+  DATA_DIR="$WORK/p1" CLUSTER_FILE="$WORK/p1/cluster.yaml" BIND_ADDR=127.0.0.1 BIND_PORT="$GW" \
   "$BIN" >"$WORK/gateway1.log" 2>&1 &
 PIDS+=($!)
 wait_ok "http://127.0.0.1:$GW/v1/models"
-VLLM="$(curl -fsS -H 'Accept: application/json' "http://127.0.0.1:$GW/health" |
-  grep -o '"name":"vllm"[^}]*"url":"http://[^"]*"' | sed 's/.*"url":"http:\/\/\([^"]*\)"/\1/' | head -n 1)"
-[ -n "$VLLM" ] || { echo "GET /health names no vllm service" >&2; exit 1; }
 MODEL="$(model_at "http://$VLLM")"
 start_nginx "$WORK/nginx1" "$NG" "$VLLM"
 wait_ok "http://127.0.0.1:$NG/v1/models"

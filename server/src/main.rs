@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use server::config::{ClusterSource, Settings};
 use server::ssh::keys::ControllerKey;
@@ -95,14 +94,9 @@ async fn serve() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let app = server::http::app(state.clone(), leptos_options);
-    // No Nagle delay: a streamed token written while the client has not yet acknowledged the
-    // previous one would otherwise wait for that acknowledgement, up to 40 ms (delayed ACK).
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?
-        .tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let shown = if addr.ip().is_unspecified() {
         format!("http://127.0.0.1:{}", addr.port())
     } else {
@@ -113,8 +107,7 @@ async fn serve() -> Result<(), String> {
         other => tracing::info!("serving {shown} for the cluster from {other:?}"),
     }
     tracing::info!("controller public key: {}", state.key.public_openssh());
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+    server::http::serve(listener, state, app, shutdown_signal())
         .await
         .map_err(|e| e.to_string())
 }

@@ -18,10 +18,11 @@ async fn start() -> Running {
     let options = leptos::config::LeptosOptions::builder()
         .output_name("spark-control")
         .build();
-    let app = server::http::app(state, options);
+    let app = server::http::app(state.clone(), options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let pending = std::future::pending();
+    tokio::spawn(async move { server::http::serve(listener, state, app, pending).await });
     Running { base, _dir: dir }
 }
 
@@ -93,4 +94,64 @@ async fn dashboard_page_is_server_rendered_with_node_cards() {
     assert!(html.contains("data-testid=\"node-spark-1\""), "{html}");
     assert!(html.contains("data-testid=\"node-spark-2\""), "{html}");
     assert!(html.contains("gpt-oss-120b"), "the loaded model is shown");
+}
+
+/// Stopping the controller (StartOS stops its service with SIGTERM) lets a generation that is
+/// streaming finish, then closes the port: no app sees its answer cut off.
+#[tokio::test]
+async fn a_stop_lets_a_streaming_answer_finish_then_closes_the_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().display().to_string();
+    let settings = Settings::from_vars(|k| (k == "DATA_DIR").then(|| data.clone())).unwrap();
+    let state = server::boot::start(settings).await.unwrap();
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("spark-control")
+        .build();
+    let app = server::http::app(state.clone(), options);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server::http::serve(listener, state, app, async {
+        let _ = stopped.await;
+    }));
+
+    // The simulated model writes a token every 25 ms: the answer streams for a while.
+    let request = serde_json::json!({
+        "model": "gpt-oss-120b",
+        "stream": true,
+        "max_tokens": 40,
+        "messages": [{"role": "user", "content": "Tell me a story"}],
+    });
+    let mut answer = reqwest::Client::new()
+        .post(format!("{base}/v1/chat/completions"))
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let before = answer.chunk().await.unwrap().unwrap();
+    stop.send(()).unwrap();
+    let mut after = Vec::new();
+    while let Some(chunk) = answer.chunk().await.unwrap() {
+        after.extend_from_slice(&chunk);
+    }
+    let after = String::from_utf8(after).unwrap();
+    let tokens = after.matches("\"content\":").count();
+    assert!(
+        tokens >= 5
+            && after.contains("\"finish_reason\":\"stop\"")
+            && after.trim_end().ends_with("data: [DONE]"),
+        "after the stop, the stream went on to its end ({tokens} tokens): {}{after}",
+        String::from_utf8_lossy(&before)
+    );
+
+    tokio::time::timeout(Duration::from_secs(10), serving)
+        .await
+        .expect("the server stops once its last answer is done")
+        .unwrap()
+        .unwrap();
+    assert!(
+        reqwest::get(format!("{base}/health")).await.is_err(),
+        "a stopped server no longer accepts connections"
+    );
 }

@@ -27,6 +27,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde::Deserialize;
+use thread_local::ThreadLocal;
 
 use crate::cluster::Cluster;
 use crate::config::ServiceKind;
@@ -126,7 +127,11 @@ pub struct ChatGateway {
     /// hyper's own pooled client rather than reqwest: the gateway needs none of reqwest's
     /// comforts (redirects, proxies, URL parsing, its middleware), and they cost about a sixth
     /// of the CPU time of a proxied request (docs/BENCHMARKS.md, "Chat gateway").
-    http: Client<HttpConnector, Full<Bytes>>,
+    ///
+    /// One client, so one pool of upstream connections, per thread: a pooled connection is
+    /// driven by a task on the thread that opened it, and each serving thread
+    /// ([`crate::http::serve`]) then keeps a request and its upstream connection together.
+    http: ThreadLocal<Client<HttpConnector, Full<Bytes>>>,
     settings: GatewaySettings,
     /// `None` when no node has a vLLM service.
     upstream: Option<Upstream>,
@@ -144,17 +149,8 @@ impl ChatGateway {
         monitor: Arc<Monitor>,
         metrics: Arc<Metrics>,
     ) -> Self {
-        // Pooled keep-alive connections and no overall timeout: a long generation is not cut.
-        // No proxy: chat goes straight to the node, on the LAN.
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(settings.connect_timeout));
-        connector.set_nodelay(true);
-        let http = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .pool_timer(TokioTimer::new())
-            .build(connector);
         Self {
-            http,
+            http: ThreadLocal::new(),
             settings,
             upstream: Upstream::of(&cluster),
             swapper,
@@ -166,6 +162,20 @@ impl ChatGateway {
 
     pub fn settings(&self) -> &GatewaySettings {
         &self.settings
+    }
+
+    /// This thread's client. Pooled keep-alive connections and no overall timeout: a long
+    /// generation is not cut. No proxy: chat goes straight to the node, on the LAN.
+    fn client(&self) -> &Client<HttpConnector, Full<Bytes>> {
+        self.http.get_or(|| {
+            let mut connector = HttpConnector::new();
+            connector.set_connect_timeout(Some(self.settings.connect_timeout));
+            connector.set_nodelay(true);
+            Client::builder(TokioExecutor::new())
+                .pool_idle_timeout(Duration::from_secs(30))
+                .pool_timer(TokioTimer::new())
+                .build(connector)
+        })
     }
 
     /// `POST` of a generation (`/v1/chat/completions`, `/v1/completions`).
@@ -221,7 +231,7 @@ impl ChatGateway {
             }
         }
         let started = Instant::now();
-        let response = match tokio::time::timeout(timeout, self.http.request(request)).await {
+        let response = match tokio::time::timeout(timeout, self.client().request(request)).await {
             Err(_) => {
                 self.metrics.observe_upstream(
                     ServiceKind::Vllm,

@@ -1,11 +1,15 @@
 //! The HTTP surface: the Leptos app (pages and typed server functions) plus the raw REST
-//! routes for scripts and LAN apps, one router per concern, merged here.
+//! routes for scripts and LAN apps, one router per concern, merged here; and [`serve`], which
+//! serves it, with the OpenAI routes (`/v1/…`) answered beside the router rather than in it.
 
 pub mod error;
 pub mod health;
 pub mod openai;
 pub mod redaction;
+mod serve;
 pub mod swap;
+
+pub use serve::serve;
 
 use std::sync::Arc;
 
@@ -18,7 +22,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
 
-/// The whole application router.
+/// The application router: everything but the OpenAI routes, which [`serve`] answers.
 pub fn app(state: Arc<AppState>, leptos_options: LeptosOptions) -> Router {
     let backend: SharedBackend = state.clone();
     // `/health` is both the JSON health route and the Health page: `health::routes` serves it
@@ -43,7 +47,6 @@ pub fn app(state: Arc<AppState>, leptos_options: LeptosOptions) -> Router {
     Router::new()
         .merge(health::routes(state.clone(), health_page))
         .merge(swap::routes(state.clone()))
-        .merge(openai::routes(state.clone()))
         .merge(redaction::routes(state.clone()))
         .merge(crate::metrics::routes(state.clone()))
         .merge(pages)

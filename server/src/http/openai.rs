@@ -7,87 +7,108 @@
 //! Any other path under `/v1/`, or another method on these, gets a JSON error too (404, 405):
 //! an OpenAI client shows it instead of choking on an HTML page.
 //!
+//! These routes are the hot path: every token a LAN app asks for passes here. So they are not
+//! mounted on the dashboard's axum router (its routing table, middleware stack and boxed
+//! services cost more than the proxying itself); [`super::serve`] hands every request under
+//! `/v1/` straight to [`handle`], on the thread that owns its connection. Each is still counted
+//! in the request metrics under its route, as a router's route would be.
+//!
 //! Errors answer in OpenAI's shape; see docs/CHAT_GATEWAY.md.
 
-use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
-use axum::routing::{any, get, post};
-use axum::Router;
+use axum::http::{Method, Request, Response};
+use axum::response::IntoResponse;
+use axum::BoxError;
+use http_body::Body as HttpBody;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use crate::gateway::GatewayError;
 use crate::state::AppState;
 
-pub fn routes(state: Arc<AppState>) -> Router {
-    let limit = state.gateway.settings().max_body_bytes;
-    Router::new()
-        .route("/v1/models", get(models).fallback(not_allowed))
-        .route(
-            "/v1/chat/completions",
-            post(chat_completions).fallback(not_allowed),
-        )
-        .route("/v1/completions", post(completions).fallback(not_allowed))
-        .route("/v1/{*rest}", any(unknown))
-        .layer(DefaultBodyLimit::max(limit))
-        .with_state(state)
-}
+/// Where the OpenAI routes live. Everything under it is answered here.
+pub const PREFIX: &str = "/v1/";
 
-async fn models(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-) -> Result<Response<Body>, GatewayError> {
-    state.gateway.models(&headers).await
-}
+/// The metrics route label of a path under `/v1/` that is none of the routes.
+const UNKNOWN_ROUTE: &str = "/v1/{*rest}";
 
-async fn chat_completions(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response<Body>, GatewayError> {
-    let body = read(&state, body)?;
+/// Answers one request under [`PREFIX`], in OpenAI's shape whatever happens.
+pub async fn handle<B>(state: &AppState, request: Request<B>) -> Response<Body>
+where
+    B: HttpBody<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let started = Instant::now();
+    let method = request.method().clone();
+    let (route, answer) = route(state, request).await;
+    let response = answer.unwrap_or_else(IntoResponse::into_response);
     state
-        .gateway
-        .generate("/v1/chat/completions", &headers, body)
-        .await
+        .metrics
+        .observe_request(route, &method, response.status(), started.elapsed());
+    response
 }
 
-async fn completions(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response<Body>, GatewayError> {
-    let body = read(&state, body)?;
-    state
-        .gateway
-        .generate("/v1/completions", &headers, body)
-        .await
-}
-
-fn read(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Bytes, GatewayError> {
-    body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            GatewayError::TooLarge {
-                limit: state.gateway.settings().max_body_bytes,
-            }
-        } else {
-            GatewayError::BadBody(rejection.body_text())
+/// The route a request names, and its answer.
+async fn route<B>(
+    state: &AppState,
+    request: Request<B>,
+) -> (&'static str, Result<Response<Body>, GatewayError>)
+where
+    B: HttpBody<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let (parts, body) = request.into_parts();
+    let gateway = &state.gateway;
+    let (route, allowed) = match parts.uri.path() {
+        // As on any axum `get` route, HEAD is GET without the body.
+        "/v1/models" => (
+            "/v1/models",
+            matches!(parts.method, Method::GET | Method::HEAD),
+        ),
+        "/v1/chat/completions" => ("/v1/chat/completions", parts.method == Method::POST),
+        "/v1/completions" => ("/v1/completions", parts.method == Method::POST),
+        other => {
+            let error = GatewayError::UnknownRoute {
+                method: parts.method.to_string(),
+                path: other.to_string(),
+            };
+            return (UNKNOWN_ROUTE, Err(error));
         }
-    })
-}
-
-async fn unknown(method: Method, uri: Uri) -> GatewayError {
-    GatewayError::UnknownRoute {
-        method: method.to_string(),
-        path: uri.path().to_string(),
+    };
+    if !allowed {
+        let error = GatewayError::MethodNotAllowed {
+            method: parts.method.to_string(),
+            path: route.to_string(),
+        };
+        return (route, Err(error));
     }
+    let answer = if route == "/v1/models" {
+        gateway.models(&parts.headers).await
+    } else {
+        match read(body, gateway.settings().max_body_bytes).await {
+            Ok(body) => gateway.generate(route, &parts.headers, body).await,
+            Err(error) => Err(error),
+        }
+    };
+    (route, answer)
 }
 
-async fn not_allowed(method: Method, uri: Uri) -> GatewayError {
-    GatewayError::MethodNotAllowed {
-        method: method.to_string(),
-        path: uri.path().to_string(),
+/// The whole request body, at most `limit` bytes of it (413 beyond, refused before reading
+/// when the declared length already says so).
+async fn read<B>(body: B, limit: usize) -> Result<Bytes, GatewayError>
+where
+    B: HttpBody<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    if body.size_hint().lower() > limit as u64 {
+        return Err(GatewayError::TooLarge { limit });
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<LengthLimitError>() => Err(GatewayError::TooLarge { limit }),
+        Err(e) => Err(GatewayError::BadBody(format!(
+            "failed to read the request body: {e}"
+        ))),
     }
 }

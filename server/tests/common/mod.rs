@@ -26,10 +26,11 @@ pub async fn serve(state: Arc<AppState>) -> Api {
     let options = leptos::config::LeptosOptions::builder()
         .output_name("spark-control")
         .build();
-    let app = server::http::app(state, options);
+    let app = server::http::app(state.clone(), options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let pending = std::future::pending();
+    tokio::spawn(async move { server::http::serve(listener, state, app, pending).await });
     Api {
         base,
         http: reqwest::Client::new(),
