@@ -175,23 +175,38 @@ static GIVEN: LazyLock<WordSet> = LazyLock::new(|| set(GIVEN_NAMES));
 
 /// A 64 Ki-bit filter over the gazetteer keyed by length, first two and
 /// last byte: most words of prose are turned away by one bit test, before
-/// hashing. No false negatives (every name's bit is set).
-struct GivenFilter(Box<[u64]>);
+/// hashing. No false negatives (every name's bit is set). Built at compile
+/// time, so a probe needs no lazy initialisation.
+struct GivenFilter([u64; 1 << 10]);
 
 impl GivenFilter {
-    fn slot(w: &[u8]) -> usize {
+    const fn slot(w: &[u8]) -> usize {
         let (Some(&a), Some(&z)) = (w.first(), w.last()) else {
             return 0;
         };
-        let b = w.get(1).copied().unwrap_or(0);
-        let key = u32::from(a) | u32::from(b) << 8 | u32::from(z) << 16 | (w.len() as u32) << 24;
+        let b = if w.len() > 1 { w[1] } else { 0 };
+        let key = a as u32 | (b as u32) << 8 | (z as u32) << 16 | (w.len() as u32) << 24;
         (key.wrapping_mul(0x9E37_79B1) >> 16) as usize
     }
-    fn new(words: &'static str) -> Self {
-        let mut bits = vec![0u64; 1 << 10].into_boxed_slice();
-        for w in words.split_whitespace() {
-            let i = Self::slot(w.as_bytes());
-            bits[i / 64] |= 1 << (i % 64);
+    const fn new(words: &str) -> Self {
+        let mut bits = [0u64; 1 << 10];
+        let b = words.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            // one whitespace-separated word: b[i..j]
+            if b[i].is_ascii_whitespace() {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j < b.len() && !b[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            let (_, rest) = b.split_at(i);
+            let (word, _) = rest.split_at(j - i);
+            let slot = Self::slot(word);
+            bits[slot / 64] |= 1 << (slot % 64);
+            i = j;
         }
         GivenFilter(bits)
     }
@@ -201,7 +216,7 @@ impl GivenFilter {
     }
 }
 
-static GIVEN_FILTER: LazyLock<GivenFilter> = LazyLock::new(|| GivenFilter::new(GIVEN_NAMES));
+static GIVEN_FILTER: GivenFilter = GivenFilter::new(GIVEN_NAMES);
 static AMBIG: LazyLock<WordSet> = LazyLock::new(|| set(AMBIGUOUS));
 static LOWER: LazyLock<WordSet> = LazyLock::new(|| set(LOWER_WORDS));
 static TITLE: LazyLock<WordSet> = LazyLock::new(|| set(TITLES));

@@ -40,27 +40,63 @@ impl Occupied {
 
 pub(crate) fn resolve(mut cands: Vec<Candidate>) -> Vec<Candidate> {
     cands.retain(|c| c.start < c.end);
-    // one precomputed key per candidate instead of recomputing priorities
-    // in every comparison; the stable sort keeps equal keys in input order
-    cands.sort_by_cached_key(|c| {
-        (
-            std::cmp::Reverse(c.len()),
-            std::cmp::Reverse(c.priority()),
-            c.start,
-            c.kind,
-        )
-    });
-    let mut taken = Occupied::new(cands.iter().map(|c| c.end).max().unwrap_or(0));
+    let max_end = cands.iter().map(|c| c.end).max().unwrap_or(0);
+    let order = order(&cands, max_end);
+    let mut taken = Occupied::new(max_end);
     let mut out = Vec::new();
-    for c in cands {
+    for i in order {
+        let c = cands[i];
         if taken.any(c.start, c.end) {
             continue;
         }
         taken.set(c.start, c.end);
         out.push(c);
     }
-    out.sort_by_key(|c| c.start);
+    // kept spans are disjoint: their starts differ
+    out.sort_unstable_by_key(|c| c.start);
     out
+}
+
+/// Indexes of `cands` longest first, then by priority (higher first),
+/// start, kind, and input order. Offsets below 2^40 and at most 2^32
+/// candidates (every real input) pack all of that into one `u128` per
+/// candidate, which sorts fast; otherwise a tuple key does the same.
+fn order(cands: &[Candidate], max_end: usize) -> Vec<usize> {
+    const OFFSET_BITS: u32 = 40;
+    let small = (max_end as u64) < 1 << OFFSET_BITS && (cands.len() as u64) < 1 << 32;
+    if !small {
+        let mut idx: Vec<usize> = (0..cands.len()).collect();
+        // stable: equal keys stay in input order
+        idx.sort_by_key(|&i| {
+            let c = &cands[i];
+            (
+                std::cmp::Reverse(c.len()),
+                std::cmp::Reverse(c.priority()),
+                c.start,
+                c.kind,
+            )
+        });
+        return idx;
+    }
+    let mask = (1u128 << OFFSET_BITS) - 1;
+    let mut keys: Vec<u128> = cands
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let len_inv = mask - c.len() as u128;
+            let prio_inv = u128::from(u8::MAX - c.priority());
+            (len_inv << 84)
+                | (prio_inv << 76)
+                | ((c.start as u128) << 36)
+                | ((c.kind.index() as u128) << 32)
+                | i as u128
+        })
+        .collect();
+    // keys are distinct (the index is in them): unstable is stable here
+    keys.sort_unstable();
+    keys.into_iter()
+        .map(|k| (k & u128::from(u32::MAX)) as usize)
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! compiled once) and can be shared between threads; all per-conversation
 //! state lives in the [`Session`] passed to [`Scrubber::scrub`].
 
+use crate::detect::facts::FactCache;
 use crate::detect::known::{NameMatcher, PatternSet};
 use crate::detect::starts::Starts;
 use crate::detect::{self, person, Candidate, Source};
@@ -13,7 +14,7 @@ use crate::placeholder::{PiiKind, Placeholder};
 use crate::resolve::resolve;
 use crate::session::{key_of, LinkHint, Session};
 use crate::text::fold;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 /// A set of [`PiiKind`]s.
@@ -254,16 +255,30 @@ impl Scrubber {
         let mut out = String::with_capacity(text.len() + chosen.len() * 8);
         let mut replacements = Vec::with_capacity(chosen.len());
         let mut last = 0;
+        // Interning a value again returns what it returned the first time
+        // and changes nothing (its key and spelling are then recorded, and
+        // entries are only ever added), so each distinct value is interned
+        // once per call: most values in a text recur.
+        let mut interned: HashMap<(PiiKind, &str), Placeholder> =
+            HashMap::with_capacity(chosen.len());
         for c in chosen {
             let value = &text[c.start..c.end];
-            let hint = match c.source {
-                Source::Known(i) => self
-                    .known_keys
-                    .get(i as usize)
-                    .map_or(LinkHint::None, |k| LinkHint::Known { key: k }),
-                _ => LinkHint::None,
+            let ph = match interned.get(&(c.kind, value)) {
+                Some(ph) => *ph,
+                None => {
+                    let hint = match c.source {
+                        Source::Known(i) => self
+                            .known_keys
+                            .get(i as usize)
+                            .map_or(LinkHint::None, |k| LinkHint::Known { key: k }),
+                        _ => LinkHint::None,
+                    };
+                    let max = self.config.max_session_entities;
+                    let ph = session.intern(c.kind, value, hint, max)?;
+                    interned.insert((c.kind, value), ph);
+                    ph
+                }
             };
-            let ph = session.intern(c.kind, value, hint, self.config.max_session_entities)?;
             out.push_str(&text[last..c.start]);
             let at = out.len();
             ph.push_to(&mut out);
@@ -286,16 +301,19 @@ impl Scrubber {
     fn detect(&self, text: &str, session: &Session) -> Result<Vec<Candidate>, RedactError> {
         let kinds = &self.config.kinds;
         let mut cands = Vec::new();
-        let starts = Starts::of(text);
+        let starts = Starts::of(text).pruned(text);
         detect::contact::detect_at(text, &starts, kinds, &mut cands);
         detect::number::detect_at(text, &starts, kinds, &mut cands);
         detect::dob::detect(text, kinds, &mut cands);
         detect::address::detect(text, kinds, &mut cands);
         detect::org::detect(text, kinds, &mut cands);
         let names = kinds.contains(PiiKind::Person) || kinds.contains(PiiKind::Org);
+        // what is known about each word, shared by the person heuristics
+        // and the first-name step below
+        let facts = FactCache::default();
         if kinds.contains(PiiKind::Person) {
             let words = person::words(text);
-            person::detect(text, &words, &mut cands);
+            person::detect(text, &words, &facts, &mut cands);
         }
         if !names {
             return Ok(resolve(cands));
@@ -312,7 +330,7 @@ impl Scrubber {
             // matched again on their own ("Smith" after "Alice Smith").
             // each distinct spelling once: adding a learned name again
             // changes nothing, and most names recur
-            let mut seen: HashSet<(PiiKind, &str)> = HashSet::new();
+            let mut seen: HashSet<(PiiKind, &str)> = HashSet::with_capacity(cands.len());
             let mut learned = PatternSet::default();
             for (kind, form) in session.name_forms() {
                 if seen.insert((kind, form)) {
@@ -328,7 +346,7 @@ impl Scrubber {
                 }
             }
             if !learned.is_empty() {
-                let m = learned.build()?;
+                let m = learned.build_for(text.len())?;
                 let f = folded.get_or_insert_with(|| fold(text));
                 let before = cands.len();
                 m.find(text, f, true, &mut cands);
@@ -345,7 +363,7 @@ impl Scrubber {
                         && !text[c.start..c.end].contains(char::is_whitespace)
                 })
                 .filter_map(|c| {
-                    person::first_name_before(text, c.start, c.end)
+                    person::first_name_before(text, c.start, c.end, &facts)
                         .map(|s| Candidate::new(s, c.end, PiiKind::Person, Source::Learned))
                 })
                 .collect();

@@ -4,7 +4,7 @@
 //! Everything here touches at most a fixed window around a position, so
 //! callers can use it per match without rescanning the input.
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 /// Lower-cases `text` char by char, keeping every byte offset valid: a char
 /// whose lowercase form is a single char of the same UTF-8 length is
@@ -134,6 +134,9 @@ impl Cues {
         Cues(
             AhoCorasick::builder()
                 .ascii_case_insensitive(true)
+                // a few dozen short words: the DFA is small, and it steps
+                // through the windows it is asked about fastest
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(words)
                 .ok(),
         )
@@ -158,6 +161,9 @@ impl Cues {
 /// name, address or link (folding never turns a char into whitespace or
 /// back, so collapsing before or after folding is the same).
 pub(crate) fn fold_collapsed(s: &str) -> String {
+    if s.is_ascii() {
+        return fold_collapsed_ascii(s);
+    }
     let mut out = String::with_capacity(s.len());
     let mut gap = false;
     for c in s.chars() {
@@ -172,6 +178,26 @@ pub(crate) fn fold_collapsed(s: &str) -> String {
         out.push(fold_char(c));
     }
     out
+}
+
+/// [`fold_collapsed`] of ASCII text, byte by byte (the ASCII chars
+/// `char::is_whitespace` accepts are tab to carriage return and space).
+fn fold_collapsed_ascii(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    let mut gap = false;
+    for &b in s.as_bytes() {
+        if matches!(b, b' ' | b'\t'..=b'\r') {
+            gap = !out.is_empty();
+            continue;
+        }
+        if gap {
+            out.push(b' ');
+            gap = false;
+        }
+        out.push(b.to_ascii_lowercase());
+    }
+    // only ASCII bytes were pushed
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Collapses runs of whitespace to one space and trims.

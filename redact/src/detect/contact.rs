@@ -54,11 +54,32 @@ fn url_triggers(text: &str) -> Vec<usize> {
 }
 
 /// A home-directory path up to and including the user name segment.
-static HOME_PATH: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
+static HOME_PATH: LazyLock<regex_automata::meta::Regex> = LazyLock::new(|| {
+    compile_many(&[
         r#"/(?:home|Users|users)/[A-Za-z0-9._\-]{1,64}|(?-u:\b)[A-Za-z]:\\(?:Users|Documents and Settings)\\[^\\\s"'<>]+"#,
-    )
+    ])
 });
+
+/// Where a [`HOME_PATH`] match can start: the `/` of `/home/`, `/Users/`,
+/// `/users/`, and the drive letter before `:\Users\` or
+/// `:\Documents and Settings\`. Every match begins with one of these
+/// literals (case as written), so trying the pattern anchored only there
+/// finds what a scan of the whole text finds.
+fn home_path_starts(text: &str) -> Vec<usize> {
+    const SLASH: [&str; 3] = ["/home/", "/Users/", "/users/"];
+    const COLON: [&str; 2] = [":\\Users\\", ":\\Documents and Settings\\"];
+    // each mark begins with `/` or `:`, found by a fast single-byte search
+    let at = |i: usize, marks: &[&str]| marks.iter().any(|m| text[i..].starts_with(m));
+    let slashes = text.match_indices('/').map(|(i, _)| i);
+    let slashes = slashes.filter(|&i| at(i, &SLASH));
+    let b = text.as_bytes();
+    // the drive letter is one ASCII byte before the colon
+    let colons = text.match_indices(':').map(|(i, _)| i);
+    let colons = colons.filter(|&i| i > 0 && b[i - 1].is_ascii_alphabetic() && at(i, &COLON));
+    let mut out: Vec<usize> = slashes.chain(colons.map(|i| i - 1)).collect();
+    out.sort_unstable();
+    out
+}
 
 static IPV4: LazyLock<regex_automata::meta::Regex> = LazyLock::new(|| {
     compile_many(&[
@@ -191,7 +212,8 @@ pub(crate) fn detect_at(
             }
             pos = raw_end.max(m.end());
         }
-        scan(&HOME_PATH, text, PiiKind::Url, out, |m| {
+        let homes = home_path_starts(text);
+        scan_at(&HOME_PATH, text, &homes, PiiKind::Url, out, |m| {
             // part of a longer token (e.g. a URL handled above)?
             if char_before(text, m.start()).is_some_and(|b| b.is_alphanumeric() || b == '.') {
                 return Verdict::Reject;
@@ -224,8 +246,16 @@ pub(crate) fn detect_at(
             }
         });
         if text.contains(':') {
-            // a valid IPv6 address has a colon; a match is at most 76 bytes
-            let colons = text.match_indices(':').map(|(i, _)| i).collect();
+            // A kept address has two colons at most 5 bytes apart: it has
+            // `::` or three groups, and a group has at most 4 hex digits
+            // (an embedded IPv4 part comes after the last colon). A match
+            // is at most 76 bytes, so it starts within 80 bytes before the
+            // first colon of such a pair.
+            let colons = text
+                .match_indices(':')
+                .map(|(i, _)| i)
+                .filter(|&i| colon_pair_at(text.as_bytes(), i))
+                .collect();
             let mut near = Near::new(colons, 80, 0, 80);
             scan_near(
                 &IPV6,
@@ -240,6 +270,11 @@ pub(crate) fn detect_at(
             );
         }
     }
+}
+
+/// Whether the colon at `i` has another colon at most 5 bytes after it.
+fn colon_pair_at(b: &[u8], i: usize) -> bool {
+    b[i + 1..b.len().min(i + 6)].contains(&b':')
 }
 
 /// End of the URL-ish token that continues at `from`.
@@ -380,6 +415,32 @@ mod tests {
 
     fn found(text: &str) -> Vec<(PiiKind, String)> {
         crate::detect::test_support::found_resolved(text, detect)
+    }
+
+    /// The positions the home-path and IPv6 searches are limited to cover
+    /// every match they keep: each char boundary where the pattern matches
+    /// is checked against the prefilter.
+    #[test]
+    fn prefilters_cover_every_kept_match() {
+        use regex_automata::{Anchored, Input};
+        for text in crate::detect::test_support::prefilter_texts() {
+            let homes = home_path_starts(&text);
+            let b = text.as_bytes();
+            for (i, _) in text.char_indices() {
+                let at = Input::new(&text).range(i..).anchored(Anchored::Yes);
+                if HOME_PATH.search(&at).is_some() {
+                    assert!(homes.contains(&i), "home path at {i} in {text:?}");
+                }
+                let Some(m) = IPV6.find_at(&text, i).filter(|m| m.start() == i) else {
+                    continue;
+                };
+                let Some(len) = ipv6_prefix(m.as_str()) else {
+                    continue;
+                };
+                let pair = (i..i + len).any(|c| b[c] == b':' && colon_pair_at(b, c));
+                assert!(pair, "IPv6 {:?} has no colon pair", &text[i..i + len]);
+            }
+        }
     }
 
     #[test]

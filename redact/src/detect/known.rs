@@ -148,6 +148,23 @@ impl PatternSet {
     }
 
     pub(crate) fn build(self) -> Result<NameMatcher, RedactError> {
+        self.build_kind(AhoCorasickKind::ContiguousNFA)
+    }
+
+    /// Like [`PatternSet::build`], for one search of `len` bytes: long
+    /// texts get a DFA, which costs more to build than an NFA but steps
+    /// through the text several times faster. Both report the same
+    /// matches.
+    pub(crate) fn build_for(self, len: usize) -> Result<NameMatcher, RedactError> {
+        const DFA_FROM: usize = 64 * 1024;
+        if len >= DFA_FROM {
+            self.build_kind(AhoCorasickKind::DFA)
+        } else {
+            self.build()
+        }
+    }
+
+    fn build_kind(self, kind: AhoCorasickKind) -> Result<NameMatcher, RedactError> {
         if self.map.is_empty() {
             return Ok(NameMatcher::default());
         }
@@ -157,7 +174,7 @@ impl PatternSet {
             entries.into_iter().map(|((_, p), i)| (p, i)).unzip();
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .kind(Some(kind))
             .build(&pats)
             .map_err(|e| RedactError::Matcher(e.to_string()))?;
         Ok(NameMatcher { ac: Some(ac), info })

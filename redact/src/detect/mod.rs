@@ -8,6 +8,7 @@
 //! * [`dob`]      — dates of birth (a date near a birth cue)
 //! * [`org`]      — organisations by legal-form suffix
 //! * [`person`]   — people by gazetteer, capitalisation and cue words
+//!   (with [`facts`], what is known about each word)
 //! * [`known`]    — caller-supplied and session-learned names (Aho-Corasick)
 //!
 //! Regex detectors use patterns of bounded length and [`scan`], which
@@ -22,6 +23,7 @@ pub(crate) mod address;
 pub(crate) mod checksum;
 pub(crate) mod contact;
 pub(crate) mod dob;
+pub(crate) mod facts;
 pub(crate) mod known;
 pub(crate) mod near;
 pub(crate) mod number;
@@ -110,21 +112,34 @@ pub(crate) fn scan(
     text: &str,
     kind: PiiKind,
     out: &mut Vec<Candidate>,
-    mut check: impl FnMut(Match<'_>) -> Verdict,
+    check: impl FnMut(Match<'_>) -> Verdict,
 ) {
-    let mut pos = 0;
-    while pos <= text.len() {
-        let Some(m) = re.find_at(text, pos) else {
+    scan_from(re, text, 0, kind, out, check);
+}
+
+/// [`scan`] from `pos` over `hay` (the input or a prefix of it ending at a
+/// char boundary); returns where a following scan would resume.
+pub(crate) fn scan_from(
+    re: &Regex,
+    hay: &str,
+    mut pos: usize,
+    kind: PiiKind,
+    out: &mut Vec<Candidate>,
+    mut check: impl FnMut(Match<'_>) -> Verdict,
+) -> usize {
+    while pos <= hay.len() {
+        let Some(m) = re.find_at(hay, pos) else {
             break;
         };
         match check(m) {
             Verdict::Accept(s, e) if s < e => {
                 out.push(Candidate::new(s, e, kind, Source::Pattern));
-                pos = e.max(next_boundary(text, m.start()));
+                pos = e.max(next_boundary(hay, m.start()));
             }
-            _ => pos = next_boundary(text, m.start()),
+            _ => pos = next_boundary(hay, m.start()),
         }
     }
+    pos
 }
 
 /// Like [`scan`], searching only near trigger positions (see [`near`]):
@@ -204,6 +219,105 @@ pub(crate) mod test_support {
         out.iter()
             .map(|c| text[c.start..c.end].to_string())
             .collect()
+    }
+
+    /// Texts for checking that a prefilter finds what a full scan finds:
+    /// the leak corpus, and deterministic random splices of fragments at
+    /// the prefilters' edges (digit runs that almost make an SSN, card or
+    /// dotted quad, colon pairs, home paths, legal-form suffixes beside
+    /// punctuation, non-ASCII letters).
+    pub(crate) fn prefilter_texts() -> Vec<String> {
+        const PARTS: &[&str] = &[
+            "123-45-6789",
+            "123 45 6789",
+            "123456789",
+            "12-345",
+            "4111 1111 1111 1111",
+            "4111-1111-1111-111",
+            "5500 0000 0000 0004",
+            "192.168.1.1",
+            "10.0.0",
+            "4.2.1",
+            "1.2.3.4/24",
+            "+49 30 1234567",
+            "+1 (555) 123-4567",
+            "(555) 12",
+            "420 ms",
+            "3pm",
+            "1,200",
+            "DE89 3704 0044 0532 0130 00",
+            "GB82WEST12345698765432",
+            "fe80::1",
+            "::1",
+            "2001:db8:85a3::8a2e:370:7334",
+            "a:b:c",
+            "10:30",
+            "12:00:01",
+            "::ffff:10.0.0.1",
+            "/home/alice/x",
+            "/Users/bob",
+            "/users/",
+            "C:\\Users\\carol\\",
+            "D:\\Documents and Settings\\dan",
+            "x/home/eve",
+            "Acme GmbH",
+            "Globex Corp.",
+            "Foo, Inc.",
+            "Bar & Baz LLC",
+            "Müller AG",
+            "an AG",
+            " Inc",
+            "S.A.",
+            "Oy",
+            "(Initech Ltd)",
+            "Vandelay Industries, Inc.",
+            "é",
+            "ß",
+            "Zoë",
+            "—",
+            " ",
+            "  ",
+            "\n",
+            ".",
+            ",",
+            ":",
+            ";",
+            "/",
+            "-",
+            "(",
+            ")",
+            "'",
+            "\"",
+            "0",
+            "7",
+            "42",
+            "x",
+            "The",
+            "Call",
+            "email",
+            "Alice Smith",
+            "dr. Jones",
+        ];
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
+        let mut texts: Vec<String> = std::fs::read_dir(dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect();
+        assert!(texts.len() >= 10, "the leak corpus is missing from {dir}");
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        for _ in 0..400 {
+            let t: String = (0..40).map(|_| PARTS[next(PARTS.len())]).collect();
+            texts.push(t);
+        }
+        texts
     }
 
     /// The matches after overlap resolution, with their kinds.

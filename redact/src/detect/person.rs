@@ -14,11 +14,9 @@
 //!
 //! Possessives stay outside the span (`Alice's` -> `[PERSON_1]'s`).
 
+use super::facts::{capitalised, fact, FactCache, Facts, Style};
 use super::{Candidate, Source};
-use crate::names::{
-    is_ambiguous, is_given_name, is_header_cue, is_opener, is_particle, is_phrase_cue, is_signoff,
-    is_stopword, is_title, lowercase_ok,
-};
+use crate::names::{is_given_name, lowercase_ok};
 use crate::placeholder::PiiKind;
 
 /// A word: a run of letters and digits, with inner apostrophes and hyphens
@@ -33,6 +31,24 @@ fn is_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F)
 }
 
+/// Byte classes for the word splitter's bulk loops: ASCII letters and
+/// digits, other ASCII bytes, and non-ASCII bytes (decoded one by one).
+const ALNUM: u8 = 1;
+const SKIP: u8 = 2;
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = if (b as u8).is_ascii_alphanumeric() {
+            ALNUM
+        } else {
+            SKIP
+        };
+        b += 1;
+    }
+    t
+};
+
 /// Splits `text` into words in one pass. A trailing `'s` is not part of the
 /// word; `O'Brien` and `Smith-Jones` are one word.
 pub(crate) fn words(text: &str) -> Vec<Word> {
@@ -44,15 +60,12 @@ pub(crate) fn words(text: &str) -> Vec<Word> {
         // runs of ASCII bytes take the same transitions as below, in bulk:
         // outside a word, non-alphanumerics are skipped; inside, letters
         // and digits extend it
-        if start.is_none() {
-            while i < bytes.len() && bytes[i] < 0x80 && !bytes[i].is_ascii_alphanumeric() {
-                i += 1;
-            }
-        } else {
-            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-                i += 1;
-            }
-        }
+        let rest = &bytes[i..];
+        let class = if start.is_none() { SKIP } else { ALNUM };
+        i += rest
+            .iter()
+            .position(|&b| CLASS[usize::from(b)] != class)
+            .unwrap_or(rest.len());
         let Some(&b) = bytes.get(i) else { break };
         // ASCII fast path; decode only non-ASCII chars
         let (c, len) = if b < 0x80 {
@@ -71,8 +84,22 @@ pub(crate) fn words(text: &str) -> Vec<Word> {
             c.is_alphanumeric() || (start.is_some() && is_mark(c))
         };
         if wordy {
-            if start.is_none() {
-                start = Some(at);
+            let s = *start.get_or_insert(at);
+            // the common case in one step: the word's ASCII letters and
+            // digits, then an ASCII byte that ends it (what the next turn
+            // of the loop would do)
+            let rest = &bytes[i..];
+            i += rest
+                .iter()
+                .position(|&b| CLASS[usize::from(b)] != ALNUM)
+                .unwrap_or(rest.len());
+            if bytes
+                .get(i)
+                .is_some_and(|&t| t < 0x80 && t != b'\'' && t != b'-')
+            {
+                out.push(Word { start: s, end: i });
+                start = None;
+                i += 1;
             }
             continue;
         }
@@ -101,50 +128,6 @@ pub(crate) fn words(text: &str) -> Vec<Word> {
     out
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Style {
-    /// `Alice`, `McDonald`
-    Title,
-    /// `ALICE`
-    Upper,
-    /// `A` (an initial)
-    Initial,
-    /// `alice`
-    Lower,
-    /// anything else (`iPhone`, scripts without case)
-    Other,
-}
-
-fn style(w: &str) -> Style {
-    if w.is_ascii() {
-        return ascii_style(w.as_bytes());
-    }
-    if w.chars().any(|c| c.is_numeric()) {
-        return Style::Other;
-    }
-    let mut chars = w.chars();
-    let Some(first) = chars.next() else {
-        return Style::Other;
-    };
-    if first.is_uppercase() {
-        let mut letters = false;
-        let mut lower = false;
-        for c in chars.filter(|c| c.is_alphabetic()) {
-            letters = true;
-            lower |= c.is_lowercase();
-        }
-        match (letters, lower) {
-            (false, _) => Style::Initial,
-            (true, false) => Style::Upper,
-            (true, true) => Style::Title,
-        }
-    } else if first.is_lowercase() && w.chars().all(|c| !c.is_uppercase()) {
-        Style::Lower
-    } else {
-        Style::Other
-    }
-}
-
 /// How strongly the context says "a name follows".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Cue {
@@ -157,44 +140,22 @@ enum Cue {
     Weak,
 }
 
-fn ascii_style(b: &[u8]) -> Style {
-    let (mut upper, mut lower, mut digit) = (0usize, 0usize, false);
-    for &c in b {
-        upper += usize::from(c.is_ascii_uppercase());
-        lower += usize::from(c.is_ascii_lowercase());
-        digit |= c.is_ascii_digit();
-    }
-    match b.first() {
-        _ if digit => Style::Other,
-        Some(f) if f.is_ascii_uppercase() => match (upper + lower, lower) {
-            (1, _) => Style::Initial,
-            (_, 0) => Style::Upper,
-            _ => Style::Title,
-        },
-        Some(f) if f.is_ascii_lowercase() && upper == 0 => Style::Lower,
-        _ => Style::Other,
-    }
-}
-
-fn capitalised(s: Style) -> bool {
-    matches!(s, Style::Title | Style::Upper)
-}
-
-struct Ctx<'a> {
+struct Ctx<'a, 'c> {
     text: &'a str,
-    words: &'a [Word],
+    words: &'c [Word],
+    facts: &'c FactCache<'a>,
 }
 
-impl Ctx<'_> {
-    fn word(&self, i: usize) -> &str {
+impl<'a> Ctx<'a, '_> {
+    fn word(&self, i: usize) -> &'a str {
         let w = self.words[i];
         &self.text[w.start..w.end]
     }
-    fn lower(&self, i: usize) -> String {
-        self.word(i).to_lowercase()
+    fn facts(&self, i: usize) -> Facts {
+        self.facts.get(self.word(i))
     }
     /// Text between word `i` and word `i + 1`.
-    fn gap(&self, i: usize) -> &str {
+    fn gap(&self, i: usize) -> &'a str {
         &self.text[self.words[i].end..self.words[i + 1].start]
     }
 
@@ -203,14 +164,14 @@ impl Ctx<'_> {
         if i == 0 {
             return Cue::None;
         }
-        let prev = self.lower(i - 1);
+        let prev = self.facts(i - 1);
         let g = self.gap(i - 1);
-        if is_title(&prev) && matches!(g, " " | ". " | "." | "  " | ".  ") {
+        if prev.is(fact::TITLE) && matches!(g, " " | ". " | "." | "  " | ".  ") {
             return Cue::Strong;
         }
         let same_line =
             g.len() <= 3 && !g.is_empty() && g.chars().all(|c| matches!(c, ' ' | ',' | '!'));
-        if same_line && is_opener(&prev) {
+        if same_line && prev.is(fact::OPENER) {
             return Cue::Strong;
         }
         let signoff_gap = g.len() <= 8
@@ -218,14 +179,19 @@ impl Ctx<'_> {
             && g.chars()
                 .all(|c| matches!(c, ' ' | ',' | '\n' | '\r' | '!' | '-' | '\t'));
         if signoff_gap
-            && (is_signoff(&prev) || (prev == "you" && i >= 2 && self.lower(i - 2) == "thank"))
+            && (prev.is(fact::SIGNOFF)
+                || (prev.is(fact::YOU) && i >= 2 && self.facts(i - 2).is(fact::THANK)))
         {
             return Cue::Weak;
         }
-        if (is_header_cue(&prev) || is_phrase_cue(&prev)) && g.trim() == ":" {
+        if (prev.is(fact::HEADER) || prev.is(fact::PHRASE)) && g.trim() == ":" {
             return Cue::Weak;
         }
-        if i >= 2 && self.gap(i - 2) == " " && prev == "as" && self.lower(i - 2) == "known" {
+        if i >= 2
+            && self.gap(i - 2) == " "
+            && prev.is(fact::AS)
+            && self.facts(i - 2).is(fact::KNOWN)
+        {
             return if matches!(g.trim(), "" | ":") {
                 Cue::Strong
             } else {
@@ -233,12 +199,14 @@ impl Ctx<'_> {
             };
         }
         if g == " " {
-            if is_phrase_cue(&prev) {
+            if prev.is(fact::PHRASE) {
                 return Cue::Strong;
             }
             if i >= 2 && self.gap(i - 2) == " " {
-                let pp = self.lower(i - 2);
-                if (prev == "is" && pp == "name") || (prev == "me" && pp == "call") {
+                let pp = self.facts(i - 2);
+                if (prev.is(fact::IS) && pp.is(fact::NAME))
+                    || (prev.is(fact::ME) && pp.is(fact::CALL))
+                {
                     return Cue::Strong;
                 }
             }
@@ -266,13 +234,11 @@ impl Ctx<'_> {
             if !joined {
                 break;
             }
-            let w = self.word(k);
-            let s = style(w);
-            let lw = w.to_lowercase();
-            if s == Style::Initial {
+            let f = self.facts(k);
+            if f.style == Style::Initial {
                 let next_ok = k + 1 < self.words.len()
                     && matches!(self.gap(k), " " | ". " | ".")
-                    && capitalised(style(self.word(k + 1)));
+                    && capitalised(self.facts(k + 1).style);
                 if !next_ok {
                     break;
                 }
@@ -283,20 +249,20 @@ impl Ctx<'_> {
                 continue;
             }
             after_initial = false;
-            if is_particle(&lw) && k + 1 < self.words.len() && self.gap(k) == " " {
+            if f.is(fact::PARTICLE) && k + 1 < self.words.len() && self.gap(k) == " " {
                 // van der Berg: particles then a capitalised word
                 let mut j = k;
                 while j < self.words.len()
-                    && is_particle(&self.lower(j))
+                    && self.facts(j).is(fact::PARTICLE)
                     && j + 1 < self.words.len()
                     && self.gap(j) == " "
                 {
                     j += 1;
                 }
-                if j < self.words.len()
-                    && capitalised(style(self.word(j)))
-                    && !is_stopword(&self.lower(j))
-                {
+                if j < self.words.len() && {
+                    let fj = self.facts(j);
+                    capitalised(fj.style) && !fj.is(fact::STOPWORD)
+                } {
                     end = j;
                     k = j + 1;
                     added += 1;
@@ -304,7 +270,7 @@ impl Ctx<'_> {
                 }
                 break;
             }
-            if capitalised(s) && !is_stopword(&lw) {
+            if capitalised(f.style) && !f.is(fact::STOPWORD) {
                 end = k;
                 k += 1;
                 added += 1;
@@ -319,8 +285,13 @@ impl Ctx<'_> {
 /// For a learned or known single-word name at `start` (`Vos`), the start of
 /// a capitalised word right before it (`Rutger Vos`) that is not a
 /// stopword, title or cue — the first name of that person.
-pub(crate) fn first_name_before(text: &str, start: usize, end: usize) -> Option<usize> {
-    if is_given_name(&text.get(start..end)?.to_lowercase()) {
+pub(crate) fn first_name_before<'t>(
+    text: &'t str,
+    start: usize,
+    end: usize,
+    facts: &FactCache<'t>,
+) -> Option<usize> {
+    if facts.get(text.get(start..end)?).is(fact::GIVEN) {
         return None;
     }
     let head = text.get(..start)?.strip_suffix(' ')?;
@@ -331,26 +302,24 @@ pub(crate) fn first_name_before(text: &str, start: usize, end: usize) -> Option<
         .last()
         .map(|(i, _)| i)?;
     let w = &head[word_start..];
-    if w.len() > 40 || style(w) != Style::Title {
+    if w.len() > 40 {
         return None;
     }
-    let lw = w.to_lowercase();
-    if is_stopword(&lw) || is_title(&lw) || is_opener(&lw) || is_signoff(&lw) || is_header_cue(&lw)
-    {
+    let f = facts.get(w);
+    let cue = fact::STOPWORD | fact::TITLE | fact::OPENER | fact::SIGNOFF | fact::HEADER;
+    if f.style != Style::Title || f.is(cue) {
         return None;
     }
     Some(word_start)
 }
 
-/// Whether the part before a hyphen is a given name (`Jean-Luc`).
-fn hyphenated_given(lower: &str) -> bool {
-    lower
-        .split_once('-')
-        .is_some_and(|(a, b)| !b.is_empty() && is_given_name(a))
-}
-
-pub(crate) fn detect(text: &str, words: &[Word], out: &mut Vec<Candidate>) {
-    let cx = Ctx { text, words };
+pub(crate) fn detect<'t>(
+    text: &'t str,
+    words: &[Word],
+    facts: &FactCache<'t>,
+    out: &mut Vec<Candidate>,
+) {
+    let cx = Ctx { text, words, facts };
     let push = |out: &mut Vec<Candidate>, i: usize, end: usize| {
         out.push(Candidate::new(
             words[i].start,
@@ -373,28 +342,29 @@ pub(crate) fn detect(text: &str, words: &[Word], out: &mut Vec<Candidate>) {
             i += 1;
             continue;
         }
-        let st = style(w);
+        let f = cx.facts(i);
+        let st = f.style;
         if capitalised(st) {
-            let lw = w.to_lowercase();
-            let given = is_given_name(&lw);
-            let cue = if is_stopword(&lw) || is_title(&lw) || (st == Style::Upper && !given) {
+            let given = f.is(fact::GIVEN);
+            let cue = if f.is(fact::STOPWORD) || f.is(fact::TITLE) || (st == Style::Upper && !given)
+            {
                 Cue::None
             } else {
                 cx.cue(i)
             };
             if cue != Cue::None {
                 let end = cx.extend(i);
-                let sure_name = given && !is_ambiguous(&lw);
+                let sure_name = given && !f.is(fact::AMBIGUOUS);
                 if cue == Cue::Strong || end > i || sure_name || cx.stands_alone(end) {
                     push(out, i, end);
                     i = end + 1;
                     continue;
                 }
             }
-            let hyphenated = hyphenated_given(&lw);
+            let hyphenated = f.is(fact::HYPHEN_GIVEN);
             if given || hyphenated {
                 let end = cx.extend(i);
-                if end > i || hyphenated || !is_ambiguous(&lw) {
+                if end > i || hyphenated || !f.is(fact::AMBIGUOUS) {
                     push(out, i, end);
                     i = end + 1;
                     continue;
@@ -414,7 +384,7 @@ mod tests {
     fn found(text: &str) -> Vec<String> {
         let ws = words(text);
         let mut out = Vec::new();
-        detect(text, &ws, &mut out);
+        detect(text, &ws, &FactCache::default(), &mut out);
         out.iter()
             .map(|c| text[c.start..c.end].to_string())
             .collect()

@@ -21,7 +21,8 @@ use regex_automata::{Anchored, Input, Match};
 /// Byte offsets where digit-led patterns may start, each list ascending.
 /// Each list keeps only the positions that pass a cheap necessary test for
 /// its pattern (the first bytes a match must have), so most digits in
-/// prose (`3pm`, `1,200`, `4.2.1`) are never handed to a regex.
+/// prose (`3pm`, `1,200`) are never handed to a regex; [`Starts::pruned`]
+/// looks further ahead (`4.2.1`, `420 ms`).
 #[derive(Debug, Default)]
 pub(crate) struct Starts {
     /// `(?-u:\b)[0-9]{3}`: where an SSN may start.
@@ -127,10 +128,86 @@ impl Starts {
         }
         s
     }
+
+    /// Drops the starts a longer look rules out: the next bytes cannot
+    /// make an SSN, card or dotted quad there, or too few digits follow
+    /// for any phone shape the validator keeps. Each test reads a bounded
+    /// window, so this stays linear.
+    pub(crate) fn pruned(mut self, text: &str) -> Self {
+        let b = text.as_bytes();
+        self.ssn.retain(|&i| ssn_shape(b, i));
+        self.card.retain(|&i| card_reps(b, i));
+        self.ipv4.retain(|&i| ipv4_dots(b, i));
+        self.phone.retain(|&i| phone_has_digits(b, i));
+        self
+    }
+}
+
+/// The first bytes of an SSN match: `ddd-dd-dddd`, `ddd dd dddd` or nine
+/// digits (the pattern's three forms, without the word boundaries).
+fn ssn_shape(b: &[u8], i: usize) -> bool {
+    let d = |k: usize| b.get(i + k).is_some_and(u8::is_ascii_digit);
+    let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
+    let sep = at(3);
+    let grouped = matches!(sep, b'-' | b' ') && d(4) && d(5) && at(6) == sep && (7..11).all(d);
+    grouped || (0..9).all(d)
+}
+
+/// Whether 12 `[ \-]?[0-9]` repetitions follow the digit at `i`, as a
+/// card match (`[0-9](?:[ \-]?[0-9]){12,18}`) needs. Each step is forced
+/// by the next byte, so this is exactly whether the pattern can get there.
+fn card_reps(b: &[u8], i: usize) -> bool {
+    let digit = |k: usize| b.get(k).is_some_and(u8::is_ascii_digit);
+    let mut k = i + 1;
+    for _ in 0..12 {
+        if digit(k) {
+            k += 1;
+        } else if matches!(b.get(k), Some(b' ' | b'-')) && digit(k + 1) {
+            k += 2;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether the run of digits and dots at `i` has the three dots of a
+/// dotted quad within its first 12 bytes (octets have at most 3 digits).
+fn ipv4_dots(b: &[u8], i: usize) -> bool {
+    b[i..]
+        .iter()
+        .take(12)
+        .take_while(|c| c.is_ascii_digit() || **c == b'.')
+        .filter(|c| **c == b'.')
+        .count()
+        >= 3
+}
+
+/// Whether the run of phone bytes at `i` (a leading `+`, then
+/// `[0-9 .\-/()]`) has 7 digits within the longest phone match (under 96
+/// bytes). Every phone shape is rejected with fewer (see
+/// `number::phone_verdict`), and a rejection moves the scan on exactly as
+/// no match does, so such starts need no search.
+fn phone_has_digits(b: &[u8], i: usize) -> bool {
+    let start = if b.get(i) == Some(&b'+') { i + 1 } else { i };
+    let end = b.len().min(i + 96);
+    let mut digits = 0;
+    for &c in b.get(start..end).unwrap_or(&[]) {
+        if c.is_ascii_digit() {
+            digits += 1;
+            if digits == 7 {
+                return true;
+            }
+        } else if !is_phone_byte(c) {
+            break;
+        }
+    }
+    false
 }
 
 /// Like [`super::scan`], trying `re` anchored at each of `starts` (which
-/// must include every position where `re` can match). The validator also
+/// must include every position where a match `check` keeps can start: a
+/// rejection moves the scan on exactly as no match there does). The validator also
 /// gets the pattern index, for multi-pattern regexes.
 pub(crate) fn scan_at(
     re: &Regex,
@@ -203,6 +280,39 @@ mod tests {
                 "11", "+ "
             ]
         );
+    }
+}
+
+/// Pruning the start lists changes nothing: the digit-led detectors find
+/// with them what they find when tried at every char boundary (which is
+/// what an unanchored scan of the whole text does).
+#[cfg(test)]
+mod pruning_tests {
+    use super::Starts;
+    use crate::detect::{contact, number, test_support::prefilter_texts};
+    use crate::KindSet;
+
+    fn run(text: &str, starts: &Starts) -> Vec<super::Candidate> {
+        let mut out = Vec::new();
+        number::detect_at(text, starts, &KindSet::all(), &mut out);
+        contact::detect_at(text, starts, &KindSet::all(), &mut out);
+        out
+    }
+
+    #[test]
+    fn pruned_starts_find_what_every_position_finds() {
+        for text in prefilter_texts() {
+            let every: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            let all = Starts {
+                ssn: every.clone(),
+                card: every.clone(),
+                ipv4: every.clone(),
+                phone: every.clone(),
+                iban: every,
+            };
+            let fast = Starts::of(&text).pruned(&text);
+            assert_eq!(run(&text, &fast), run(&text, &all), "in {text:?}");
+        }
     }
 }
 
