@@ -48,7 +48,7 @@ pub fn rehydrate(text: &str, session: &Session) -> (String, Vec<UnknownPlacehold
     rehydrate_into(
         text,
         true,
-        None,
+        "",
         0,
         &lim,
         session,
@@ -127,6 +127,70 @@ fn restore_string(
     r
 }
 
+/// How far back [`rehydrate_into`] looks before a position: the longest
+/// JSON escape (`\uXXXX`) and the run of backslashes before it that
+/// decides whether its own backslash is escaped. A longer run is read as
+/// if it began there; the stream keeps this much of what it consumed, so
+/// it reads the same.
+pub(crate) const LOOK_BACK: usize = 72;
+
+/// The char before byte `i` as a reader of the text sees it. In raw
+/// JSON-string text an escape reads as what it stands for: `\n` before a
+/// bare placeholder is a line break (a word boundary), not the letter `n`.
+/// `before` is the text consumed before `text` (streaming).
+fn prev_char(before: &str, text: &str, i: usize, escape: Escape) -> Option<char> {
+    let raw = || char_before(text, i).or_else(|| before.chars().next_back());
+    let nearest = match i {
+        0 => before.as_bytes().last(),
+        _ => text.as_bytes().get(i - 1),
+    };
+    // only an escape's last byte (a letter or hex digit) can change it
+    if escape != Escape::JsonString || !nearest.is_some_and(u8::is_ascii_alphanumeric) {
+        return raw();
+    }
+    // the bytes before i, nearest first
+    let mut back = [0u8; LOOK_BACK];
+    let near = text.as_bytes()[..i].iter().rev();
+    let n = near
+        .chain(before.as_bytes().iter().rev())
+        .take(LOOK_BACK)
+        .zip(back.iter_mut())
+        .map(|(b, slot)| *slot = *b)
+        .count();
+    let back = &back[..n];
+    // whether the backslash at back[k] starts an escape (an even run of
+    // backslashes before it)
+    let escapes = |k: usize| {
+        back.get(k) == Some(&b'\\')
+            && back[k + 1..].iter().take_while(|&&b| b == b'\\').count() % 2 == 0
+    };
+    let control = match back.first() {
+        Some(b'n') => Some('\n'),
+        Some(b't') => Some('\t'),
+        Some(b'r') => Some('\r'),
+        Some(b'b') => Some('\u{8}'),
+        Some(b'f') => Some('\u{c}'),
+        _ => None,
+    };
+    if let Some(c) = control.filter(|_| escapes(1)) {
+        return Some(c);
+    }
+    if back.len() >= 6 && back[4] == b'u' && escapes(5) {
+        let hex: Option<String> = back[..4]
+            .iter()
+            .rev()
+            .map(|&b| Some(char::from(b)))
+            .collect();
+        if let Some(c) = hex
+            .and_then(|h| u32::from_str_radix(&h, 16).ok())
+            .and_then(char::from_u32)
+        {
+            return Some(c);
+        }
+    }
+    raw()
+}
+
 /// Core loop shared with streaming. Consumes `text` up to the first
 /// position where a placeholder might still be completing (only when
 /// `eof` is false) and returns how many bytes were consumed.
@@ -134,7 +198,7 @@ fn restore_string(
 pub(crate) fn rehydrate_into(
     text: &str,
     eof: bool,
-    prev_char: Option<char>,
+    before: &str,
     base_offset: usize,
     lim: &Limits,
     session: &Session,
@@ -150,11 +214,7 @@ pub(crate) fn rehydrate_into(
             i += 1;
             continue;
         }
-        let prev = if i == 0 {
-            prev_char
-        } else {
-            char_before(text, i)
-        };
+        let prev = prev_char(before, text, i, escape);
         match parse_at(text, i, prev, eof, lim) {
             Parse::Match(f) => {
                 out.push_str(&text[copied..i]);

@@ -10,7 +10,7 @@
 //! the text was split.
 
 use crate::parse::Limits;
-use crate::rehydrate::{rehydrate_into, Escape, UnknownPlaceholder};
+use crate::rehydrate::{rehydrate_into, Escape, UnknownPlaceholder, LOOK_BACK};
 use crate::session::Session;
 use std::borrow::Cow;
 
@@ -21,8 +21,10 @@ pub struct StreamRehydrator<'s> {
     limits: Limits,
     escape: Escape,
     pending: String,
-    /// Last char already emitted (for the bare form's word boundary).
-    prev: Option<char>,
+    /// The end of the text already consumed, at most [`LOOK_BACK`] bytes:
+    /// what the bare form's word boundary looks at (the last char, or in
+    /// JSON-string mode the escape sequence that ends there).
+    behind: String,
     /// Bytes consumed before `pending`.
     offset: usize,
     unknown: Vec<UnknownPlaceholder>,
@@ -52,7 +54,7 @@ impl<'s> StreamRehydrator<'s> {
             limits,
             escape,
             pending: String::new(),
-            prev: None,
+            behind: String::new(),
             offset: 0,
             unknown: Vec::new(),
         }
@@ -89,7 +91,7 @@ impl<'s> StreamRehydrator<'s> {
         let used = rehydrate_into(
             &self.pending,
             eof,
-            self.prev,
+            &self.behind,
             self.offset,
             &self.limits,
             &self.session,
@@ -98,7 +100,12 @@ impl<'s> StreamRehydrator<'s> {
             &mut self.unknown,
         );
         if used > 0 {
-            self.prev = self.pending[..used].chars().next_back();
+            self.behind.push_str(&self.pending[..used]);
+            let mut cut = self.behind.len().saturating_sub(LOOK_BACK);
+            while !self.behind.is_char_boundary(cut) {
+                cut += 1;
+            }
+            self.behind.drain(..cut);
             self.pending.drain(..used);
             self.offset += used;
         }
@@ -137,5 +144,29 @@ mod tests {
         out += &st.push("_1]\"}");
         out += &st.finish();
         assert_eq!(out, r#"{"to":"Bob \"B\" O'Neil"}"#);
+    }
+
+    /// In raw JSON text a bare placeholder after an escaped line break
+    /// starts a word, as it does in the decoded string; after an escaped
+    /// backslash and a plain `n` it does not. Cut anywhere, the stream
+    /// restores what the one-shot JSON rehydration restores.
+    #[test]
+    fn json_string_mode_reads_escapes_before_a_bare_placeholder() {
+        let mut s = Session::new();
+        let _ = s.intern(PiiKind::Person, "Alice Smith", LinkHint::None, 10);
+        let raw = r#"Hi\nPERSON_1, \tPERSON_1 \\\nPERSON_1 \u000aPERSON_1 \\nPERSON_1"#;
+        let want =
+            r#"Hi\nAlice Smith, \tAlice Smith \\\nAlice Smith \u000aAlice Smith \\nPERSON_1"#;
+        let decoded: String = serde_json::from_str(&format!("\"{raw}\"")).unwrap_or_default();
+        let (one_shot, _) = crate::rehydrate(&decoded, &s);
+        let want_decoded: String = serde_json::from_str(&format!("\"{want}\"")).unwrap_or_default();
+        assert_eq!(one_shot, want_decoded);
+        for cut in 0..=raw.len() {
+            let mut st = StreamRehydrator::json_string(&s);
+            let mut out = st.push(&raw[..cut]);
+            out += &st.push(&raw[cut..]);
+            out += &st.finish();
+            assert_eq!(out, want, "cut at {cut}");
+        }
     }
 }
