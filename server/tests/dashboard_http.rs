@@ -1,29 +1,37 @@
 //! The whole server on the embedded simulated cluster, over real HTTP: what a newcomer's first
 //! run serves.
 
+mod common;
+
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use server::config::Settings;
 
 struct Running {
     base: String,
+    /// The server's task: it ends when the shutdown future given to [`start_until`] completes
+    /// and the last answer is done.
+    serving: tokio::task::JoinHandle<std::io::Result<()>>,
     _dir: tempfile::TempDir,
 }
 
 async fn start() -> Running {
+    start_until(std::future::pending()).await
+}
+
+/// The whole server on a loopback port, on a fresh data directory, until `shutdown` completes.
+async fn start_until(shutdown: impl Future<Output = ()> + Send + 'static) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().display().to_string();
     let settings = Settings::from_vars(|k| (k == "DATA_DIR").then(|| data.clone())).unwrap();
     let state = server::boot::start(settings).await.unwrap();
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("spark-control")
-        .build();
-    let app = server::http::app(state.clone(), options);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let pending = std::future::pending();
-    tokio::spawn(async move { server::http::serve(listener, state, app, pending).await });
-    Running { base, _dir: dir }
+    let (api, serving) = common::serve_until(state, shutdown).await;
+    Running {
+        base: api.base,
+        serving,
+        _dir: dir,
+    }
 }
 
 async fn health(base: &str) -> serde_json::Value {
@@ -100,20 +108,15 @@ async fn dashboard_page_is_server_rendered_with_node_cards() {
 /// streaming finish, then closes the port: no app sees its answer cut off.
 #[tokio::test]
 async fn a_stop_lets_a_streaming_answer_finish_then_closes_the_port() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().display().to_string();
-    let settings = Settings::from_vars(|k| (k == "DATA_DIR").then(|| data.clone())).unwrap();
-    let state = server::boot::start(settings).await.unwrap();
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("spark-control")
-        .build();
-    let app = server::http::app(state.clone(), options);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(server::http::serve(listener, state, app, async {
+    let Running {
+        base,
+        serving,
+        _dir,
+    } = start_until(async {
         let _ = stopped.await;
-    }));
+    })
+    .await;
 
     // The simulated model writes a token every 25 ms: the answer streams for a while.
     let request = serde_json::json!({

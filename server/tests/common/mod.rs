@@ -4,6 +4,7 @@
 //! Each test binary compiles this module on its own and uses a different part of it.
 #![allow(dead_code)]
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,18 +24,26 @@ pub struct Api {
 
 /// Serves `state` with the binary's own router on a loopback port.
 pub async fn serve(state: Arc<AppState>) -> Api {
+    serve_until(state, std::future::pending()).await.0
+}
+
+/// Like [`serve`], until `shutdown` completes; the task ends when the last answer is done.
+pub async fn serve_until(
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> (Api, tokio::task::JoinHandle<std::io::Result<()>>) {
     let options = leptos::config::LeptosOptions::builder()
         .output_name("spark-control")
         .build();
     let app = server::http::app(state.clone(), options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let pending = std::future::pending();
-    tokio::spawn(async move { server::http::serve(listener, state, app, pending).await });
-    Api {
+    let serving = tokio::spawn(server::http::serve(listener, state, app, shutdown));
+    let api = Api {
         base,
         http: reqwest::Client::new(),
-    }
+    };
+    (api, serving)
 }
 
 impl Api {
