@@ -86,6 +86,20 @@ pub struct SwapStatus {
     pub dry_run: bool,
     /// The remote commands run (or, for a dry run, that would run), quoted as sent.
     pub commands: Vec<String>,
+    /// A dry run: the containers the swap would stop (those running) and remove. Empty
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stopping: Vec<PlannedStop>,
+}
+
+/// A container a swap would stop and remove, as a dry run found it on its node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlannedStop {
+    pub node: String,
+    pub container: String,
+    pub image: String,
+    /// Running now (it is stopped, then removed), or already stopped (only removed).
+    pub running: bool,
 }
 
 impl SwapStatus {
@@ -164,6 +178,11 @@ pub struct SwapPreview {
     pub stops: Option<String>,
     pub node: String,
     pub downtime: Downtime,
+    /// Containers the swap stops or removes besides the model's own (`vllm`): on the model's
+    /// node every container of a vLLM image is treated as a model and cleared, so a test
+    /// server started there by hand stops too. The owner is told by name.
+    #[serde(default)]
+    pub also_stops: Vec<PlannedStop>,
     /// Services and nodes that keep running, e.g. `"parakeet on spark-2"`.
     pub unaffected: Vec<String>,
     /// What the owner is asked to confirm, in plain English, one sentence per line.
@@ -171,11 +190,13 @@ pub struct SwapPreview {
 }
 
 impl SwapPreview {
-    /// The confirmation sentences: what stops, for how long chat is down, what is unaffected.
+    /// The confirmation sentences: what stops (the model, then any other container the swap
+    /// clears), for how long chat is down, what is unaffected.
     pub fn explain(
         model_name: &str,
         stops: Option<&str>,
         node: &str,
+        also_stops: &[PlannedStop],
         downtime: &Downtime,
         unaffected: &[String],
     ) -> Vec<String> {
@@ -202,7 +223,51 @@ impl SwapPreview {
         } else {
             format!("Unaffected, they keep running: {}.", unaffected.join(", "))
         };
-        vec![what, how_long, rest]
+        let mut sentences = vec![what];
+        sentences.extend(also_stopped(also_stops));
+        sentences.extend([how_long, rest]);
+        sentences
+    }
+}
+
+/// "It also stops the container x (image i) on spark-1 and removes the stopped container y on
+/// spark-1." — or nothing when the swap clears only the model's own container.
+fn also_stopped(also: &[PlannedStop]) -> Option<String> {
+    let list = |running: bool| -> Vec<String> {
+        also.iter()
+            .filter(|s| s.running == running)
+            .map(|s| match running {
+                true => format!("{} (image {}) on {}", s.container, s.image, s.node),
+                false => format!("{} on {}", s.container, s.node),
+            })
+            .collect()
+    };
+    let (running, stopped) = (list(true), list(false));
+    let containers = |n: usize| if n == 1 { "container" } else { "containers" };
+    let stops = (!running.is_empty()).then(|| {
+        format!(
+            "stops the {} {}, to free the GPU memory",
+            containers(running.len()),
+            spoken_list(&running)
+        )
+    });
+    let removes = (!stopped.is_empty()).then(|| {
+        format!(
+            "removes the stopped {} {}",
+            containers(stopped.len()),
+            spoken_list(&stopped)
+        )
+    });
+    let both: Vec<String> = stops.into_iter().chain(removes).collect();
+    (!both.is_empty()).then(|| format!("It also {}.", both.join(", and ")))
+}
+
+/// "a", "a and b", "a, b and c".
+fn spoken_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -248,6 +313,7 @@ mod tests {
             error: None,
             dry_run: false,
             commands: vec![],
+            stopping: Vec::new(),
         }
     }
 
@@ -285,6 +351,7 @@ mod tests {
             "Qwen3 Coder",
             Some("GPT-OSS 120B"),
             "spark-1",
+            &[],
             &Downtime::Measured {
                 secs: 250,
                 swaps: 3,
@@ -309,6 +376,7 @@ mod tests {
             "Qwen3 Coder",
             None,
             "spark-1",
+            &[],
             &Downtime::Unknown { limit_secs: 600 },
             &[],
         );
@@ -317,6 +385,43 @@ mod tests {
             first[1].contains("at most 10 minutes") && first[1].contains("the previous model"),
             "{}",
             first[1]
+        );
+    }
+
+    #[test]
+    fn the_confirmation_names_every_other_container_the_swap_clears() {
+        let stop = |container: &str, running: bool| PlannedStop {
+            node: "spark-1".into(),
+            container: container.into(),
+            image: "vllm/vllm-openai:latest".into(),
+            running,
+        };
+        let explain = |also: &[PlannedStop]| {
+            SwapPreview::explain(
+                "Qwen3 Coder",
+                Some("GPT-OSS 120B"),
+                "spark-1",
+                also,
+                &Downtime::Unknown { limit_secs: 600 },
+                &[],
+            )
+        };
+        assert_eq!(
+            explain(&[]).len(),
+            3,
+            "only the model's container: nothing more to say"
+        );
+        assert_eq!(
+            explain(&[stop("scratch", true)])[1],
+            "It also stops the container scratch (image vllm/vllm-openai:latest) on spark-1, to free the GPU memory."
+        );
+        assert_eq!(
+            explain(&[stop("a", true), stop("b", true), stop("old", false)])[1],
+            "It also stops the containers a (image vllm/vllm-openai:latest) on spark-1 and b (image vllm/vllm-openai:latest) on spark-1, to free the GPU memory, and removes the stopped container old on spark-1."
+        );
+        assert_eq!(
+            explain(&[stop("old", false), stop("older", false)])[1],
+            "It also removes the stopped containers old on spark-1 and older on spark-1."
         );
     }
 
@@ -339,6 +444,7 @@ mod tests {
             error: None,
             dry_run: false,
             commands: vec![],
+            stopping: Vec::new(),
         };
         let mut last = 0.0;
         for (phase, percent) in [

@@ -393,6 +393,7 @@ fn finished_swap(id: u64, phase: SwapPhase, started_at_ms: u64, secs: u64) -> Sw
         error: None,
         dry_run: false,
         commands: Vec::new(),
+        stopping: Vec::new(),
     }
 }
 

@@ -394,3 +394,57 @@ async fn the_preview_says_what_a_swap_will_do_and_changes_nothing() {
         "{body}"
     );
 }
+
+/// On the model's node a swap clears every container of a vLLM image, not only its own: the
+/// confirmation names each one before anything happens, and the swap then does what it said.
+#[tokio::test]
+async fn the_preview_names_every_other_container_the_swap_will_clear() {
+    let server = start().await;
+    let port = spark_sim::endpoint::free_port(std::net::Ipv4Addr::LOCALHOST).unwrap();
+    for command in [
+        format!("docker run -d --name scratch vllm/vllm-openai:latest --model org/Scratch-1B --gpu-memory-utilization 0.05 --port {port}"),
+        "docker run -d --name old-test vllm/vllm-openai:latest --model org/Old-1B".to_string(),
+        "docker stop old-test".to_string(),
+    ] {
+        let out = spark_sim::shell::run(server.sim().node("spark-1").unwrap(), &command);
+        assert_eq!(out.code, 0, "{command}: {out:?}");
+    }
+
+    let body = server.get("/api/swap/preview?model=tiny").await;
+    let p = &body["preview"];
+    assert_eq!(
+        p["also_stops"],
+        json!([
+            {"node": "spark-1", "container": "scratch", "image": "vllm/vllm-openai:latest", "running": true},
+            {"node": "spark-1", "container": "old-test", "image": "vllm/vllm-openai:latest", "running": false},
+        ]),
+        "{body}"
+    );
+    assert_eq!(
+        p["sentences"][1],
+        "It also stops the container scratch (image vllm/vllm-openai:latest) on spark-1, to free the GPU memory, and removes the stopped container old-test on spark-1.",
+        "{body}"
+    );
+    assert_eq!(p["sentences"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        {
+            let mut names: Vec<String> = server
+                .node_exec("docker ps -a --format {{.Names}}")
+                .lines()
+                .map(String::from)
+                .collect();
+            names.sort();
+            names
+        },
+        ["old-test", "scratch", "vllm"],
+        "a preview changes nothing"
+    );
+
+    assert_eq!(server.post_swap(json!({"model": "tiny"})).await.0, 202);
+    assert_eq!(server.wait_finished().await["phase"], "ready");
+    assert_eq!(
+        server.node_exec("docker ps -a --format {{.Names}}"),
+        "vllm\n",
+        "the swap cleared what the preview named, and nothing else is left"
+    );
+}

@@ -155,6 +155,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<SwapStatus, StoreError>> {
         error: row.get(10)?,
         dry_run: false,
         commands: Vec::new(),
+        stopping: Vec::new(),
     };
     let decoded = (|| {
         status.phase = decode("phase", &serde_json::Value::String(phase).to_string())?;
@@ -203,6 +204,7 @@ mod tests {
             error: None,
             dry_run: false,
             commands: vec!["docker stop -t 30 vllm".into()],
+            stopping: Vec::new(),
         }
     }
 

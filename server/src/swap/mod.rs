@@ -43,7 +43,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use app::status::Health;
-use app::swap::{PhaseMark, SwapPhase, SwapStatus};
+use app::swap::{PhaseMark, PlannedStop, SwapPhase, SwapStatus};
 use tokio::sync::{oneshot, watch};
 
 use crate::catalog::{Catalog, ModelEntry};
@@ -402,6 +402,14 @@ impl Swapper {
                     .commands
                     .push(job.shown(node, &plan::remove(&old.all)));
             }
+            status
+                .stopping
+                .extend(old.listed.into_iter().map(|c| PlannedStop {
+                    node: node.config.name.clone(),
+                    running: c.state == "running",
+                    container: c.name,
+                    image: c.image,
+                }));
         }
         let ips: Vec<_> = job
             .nodes_for(&job.entry)
@@ -444,6 +452,7 @@ impl Swapper {
             error: None,
             dry_run: false,
             commands: Vec::new(),
+            stopping: Vec::new(),
         }
     }
 

@@ -304,6 +304,7 @@ mod tests {
             error: None,
             dry_run: false,
             commands: Vec::new(),
+            stopping: Vec::new(),
         };
         interrupt(&mut swap, 9_000);
         assert_eq!(swap.phase, SwapPhase::Interrupted);

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use app::status::ContainerStatus;
 use app::swap::{PhaseMark, SwapPhase, SwapStatus};
 use tokio::sync::oneshot;
 
@@ -34,6 +35,8 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(plan::STOP_GRACE_SECS as u
 pub(super) struct Managed {
     pub running: Vec<String>,
     pub all: Vec<String>,
+    /// Every one of them as `docker ps` lists it (for a dry run's [`app::swap::PlannedStop`]s).
+    pub listed: Vec<ContainerStatus>,
 }
 
 /// Lists the model containers on `node` ([`plan::is_managed`]; `on_head` widens the rule to
@@ -57,7 +60,8 @@ pub(super) async fn managed_containers(node: &Node, on_head: bool) -> Result<Man
             .filter(|c| c.state == "running")
             .map(|c| c.name.clone())
             .collect(),
-        all: vllm.into_iter().map(|c| c.name).collect(),
+        all: vllm.iter().map(|c| c.name.clone()).collect(),
+        listed: vllm,
     })
 }
 

@@ -7,9 +7,11 @@
 
 use std::sync::Arc;
 
-use app::swap::{CatalogModel, Downtime, ModelsOverview, SwapPhase, SwapPreview, SwapStatus};
+use app::swap::{
+    CatalogModel, Downtime, ModelsOverview, PlannedStop, SwapPhase, SwapPreview, SwapStatus,
+};
 
-use super::{SwapError, Swapper};
+use super::{plan, SwapError, Swapper};
 use crate::catalog::Launch;
 use crate::config::ServiceKind;
 
@@ -70,11 +72,18 @@ pub async fn preview(swapper: &Arc<Swapper>, model: &str) -> Result<SwapPreview,
         },
     };
     let unaffected = unaffected(swapper, &plan.node, swapper.worker_for(model).as_deref());
+    // the model's own container is what `stops` already names
+    let also_stops: Vec<PlannedStop> = plan
+        .stopping
+        .into_iter()
+        .filter(|s| s.container != plan::CONTAINER)
+        .collect();
     Ok(SwapPreview {
         sentences: SwapPreview::explain(
             &entry.name,
             stops.as_deref(),
             &plan.node,
+            &also_stops,
             &downtime,
             &unaffected,
         ),
@@ -82,6 +91,7 @@ pub async fn preview(swapper: &Arc<Swapper>, model: &str) -> Result<SwapPreview,
         model_name: entry.name.clone(),
         stops,
         node: plan.node,
+        also_stops,
         downtime,
         unaffected,
     })
