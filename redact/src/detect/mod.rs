@@ -104,9 +104,34 @@ pub(crate) enum Verdict {
     Reject,
 }
 
-/// Runs `re` over `text`, handing each match to `check`. Accepted spans are
-/// pushed as `kind`; after a rejection the search resumes one char after the
-/// rejected start, so a bad long candidate cannot hide a good one inside it.
+/// The loop every regex detector runs: `find` gives the next match at or after a position,
+/// with its start; `check` keeps it (pushed as `kind`, the search resumes after it) or
+/// rejects it (the search resumes one char after its start, so a bad long candidate cannot
+/// hide a good one inside it). Returns where a following search would resume.
+pub(crate) fn scan_with<M>(
+    text: &str,
+    mut pos: usize,
+    kind: PiiKind,
+    out: &mut Vec<Candidate>,
+    mut find: impl FnMut(usize) -> Option<(usize, M)>,
+    mut check: impl FnMut(M) -> Verdict,
+) -> usize {
+    while pos <= text.len() {
+        let Some((start, m)) = find(pos) else {
+            break;
+        };
+        match check(m) {
+            Verdict::Accept(s, e) if s < e => {
+                out.push(Candidate::new(s, e, kind, Source::Pattern));
+                pos = e.max(next_boundary(text, start));
+            }
+            _ => pos = next_boundary(text, start),
+        }
+    }
+    pos
+}
+
+/// Runs `re` over `text`, handing each match to `check` (see [`scan_with`]).
 pub(crate) fn scan(
     re: &Regex,
     text: &str,
@@ -122,24 +147,13 @@ pub(crate) fn scan(
 pub(crate) fn scan_from(
     re: &Regex,
     hay: &str,
-    mut pos: usize,
+    pos: usize,
     kind: PiiKind,
     out: &mut Vec<Candidate>,
-    mut check: impl FnMut(Match<'_>) -> Verdict,
+    check: impl FnMut(Match<'_>) -> Verdict,
 ) -> usize {
-    while pos <= hay.len() {
-        let Some(m) = re.find_at(hay, pos) else {
-            break;
-        };
-        match check(m) {
-            Verdict::Accept(s, e) if s < e => {
-                out.push(Candidate::new(s, e, kind, Source::Pattern));
-                pos = e.max(next_boundary(hay, m.start()));
-            }
-            _ => pos = next_boundary(hay, m.start()),
-        }
-    }
-    pos
+    let find = |at| re.find_at(hay, at).map(|m| (m.start(), m));
+    scan_with(hay, pos, kind, out, find, check)
 }
 
 /// Like [`scan`], searching only near trigger positions (see [`near`]):
@@ -150,21 +164,10 @@ pub(crate) fn scan_near(
     text: &str,
     kind: PiiKind,
     out: &mut Vec<Candidate>,
-    mut check: impl FnMut(Match<'_>) -> Verdict,
+    check: impl FnMut(Match<'_>) -> Verdict,
 ) {
-    let mut pos = 0;
-    while pos <= text.len() {
-        let Some(m) = near.find(re, text, pos) else {
-            break;
-        };
-        match check(m) {
-            Verdict::Accept(s, e) if s < e => {
-                out.push(Candidate::new(s, e, kind, Source::Pattern));
-                pos = e.max(next_boundary(text, m.start()));
-            }
-            _ => pos = next_boundary(text, m.start()),
-        }
-    }
+    let find = |at| near.find(re, text, at).map(|m| (m.start(), m));
+    scan_with(text, 0, kind, out, find, check);
 }
 
 /// Like [`scan`], for patterns whose validator needs capture groups. The
@@ -176,20 +179,11 @@ pub(crate) fn scan_captures(
     out: &mut Vec<Candidate>,
     mut check: impl FnMut(&Captures<'_>) -> Verdict,
 ) {
-    let mut pos = 0;
-    while pos <= text.len() {
-        let Some(caps) = re.captures_at(text, pos) else {
-            break;
-        };
-        let Some(m) = caps.get(0) else { break };
-        match check(&caps) {
-            Verdict::Accept(s, e) if s < e => {
-                out.push(Candidate::new(s, e, kind, Source::Pattern));
-                pos = e.max(next_boundary(text, m.start()));
-            }
-            _ => pos = next_boundary(text, m.start()),
-        }
-    }
+    let find = |at| {
+        let caps = re.captures_at(text, at)?;
+        Some((caps.get(0)?.start(), caps))
+    };
+    scan_with(text, 0, kind, out, find, |caps| check(&caps));
 }
 
 /// Compiles a built-in pattern. The patterns are constants covered by tests,

@@ -12,9 +12,8 @@
 //! Every position is tried at most once and each try is bounded by the
 //! pattern's longest match, so the pass stays linear.
 
-use super::{Candidate, Source, Verdict};
+use super::{Candidate, Verdict};
 use crate::placeholder::PiiKind;
-use crate::text::next_boundary;
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input, Match};
 
@@ -215,27 +214,18 @@ pub(crate) fn scan_at(
     starts: &[usize],
     kind: PiiKind,
     out: &mut Vec<Candidate>,
-    mut check: impl FnMut(Match) -> Verdict,
+    check: impl FnMut(Match) -> Verdict,
 ) {
-    let mut pos = 0;
-    for &s in starts {
-        if s < pos {
-            continue;
-        }
-        let input = Input::new(text).range(s..).anchored(Anchored::Yes);
-        // anchored: the start is known, so the forward half suffices
-        let Some(half) = re.search_half(&input) else {
-            continue;
-        };
-        let m = Match::new(half.pattern(), s..half.offset());
-        match check(m) {
-            Verdict::Accept(a, e) if a < e => {
-                out.push(Candidate::new(a, e, kind, Source::Pattern));
-                pos = e.max(next_boundary(text, m.start()));
-            }
-            _ => pos = next_boundary(text, m.start()),
-        }
-    }
+    let mut next = starts.iter();
+    let find = |pos: usize| {
+        next.by_ref().filter(|&&s| s >= pos).find_map(|&s| {
+            let input = Input::new(text).range(s..).anchored(Anchored::Yes);
+            // anchored: the start is known, so the forward half suffices
+            let half = re.search_half(&input)?;
+            Some((s, Match::new(half.pattern(), s..half.offset())))
+        })
+    };
+    super::scan_with(text, 0, kind, out, find, check);
 }
 
 /// Compiles built-in patterns as one multi-pattern regex (leftmost-first:
