@@ -22,6 +22,10 @@ pub struct Outage {
     /// What noticed it and why, in words: `connection refused (probe)`, `502 from a proxied
     /// chat request`, …
     pub cause: String,
+    /// Set when the controller itself was taking the service down as the outage began: what
+    /// it was doing, e.g. `swap #3 to qwen3-coder-30b`. An expected outage, not a fault.
+    #[serde(default)]
+    pub planned: Option<String>,
 }
 
 /// One sample of a node's load, taken with each node probe.

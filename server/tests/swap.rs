@@ -448,3 +448,28 @@ async fn the_preview_names_every_other_container_the_swap_will_clear() {
         "the swap cleared what the preview named, and nothing else is left"
     );
 }
+
+/// A swap takes vLLM down on purpose: the outage log records that outage as the swap's doing,
+/// so the owner does not read it as a fault.
+#[tokio::test]
+async fn the_outage_a_swap_causes_is_recorded_as_planned() {
+    let server = start().await;
+    let (code, body) = server.post_swap(json!({"model": "tiny"})).await;
+    assert_eq!(code, 202, "{body}");
+    let id = body["swap"]["id"].as_u64().unwrap();
+    assert_eq!(server.wait_finished().await["phase"], "ready");
+    server.wait_loaded("tiny").await;
+
+    let outages = server.get("/api/outages").await["outages"].clone();
+    let vllm: Vec<&Value> = outages
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["target"] == "vllm")
+        .collect();
+    assert!(!vllm.is_empty(), "the swap's downtime was seen: {outages}");
+    for o in vllm {
+        assert_eq!(o["node"], "spark-1");
+        assert_eq!(o["planned"], format!("swap #{id} to tiny"), "{o}");
+    }
+}

@@ -199,8 +199,9 @@ fn OutageTimeline(outages: Vec<Outage>, now: u64) -> impl IntoView {
                             let (left, width) = bar(&o, start, now);
                             view! {
                                 <span class="timeline-bar" class:open=o.ended_at_ms.is_none()
+                                    class:planned=o.planned.is_some()
                                     style=format!("left: {left:.2}%; width: {width:.2}%")
-                                    title=format!("{} · {} · {}", format_clock(o.started_at_ms), outage_length(&o, now), o.cause)></span>
+                                    title=format!("{} · {} · {}", format_clock(o.started_at_ms), outage_length(&o, now), cause_text(&o))></span>
                             }
                         }).collect_view()}
                     </div>
@@ -236,11 +237,11 @@ fn OutageList(outages: Vec<Outage>) -> impl IntoView {
                 {outages.into_iter().take(50).map(|o| {
                     let lasted = o.duration_ms.map_or_else(|| "ongoing".to_string(), format_millis);
                     view! {
-                        <tr class:open=o.ended_at_ms.is_none()>
+                        <tr class:open=o.ended_at_ms.is_none() class:planned=o.planned.is_some()>
                             <td>{o.target.clone()} " on " {o.node.clone()}</td>
                             <td>{format_clock(o.started_at_ms)}</td>
                             <td>{lasted}</td>
-                            <td>{o.cause.clone()}</td>
+                            <td>{cause_text(&o)}</td>
                         </tr>
                     }
                 }).collect_view()}
@@ -248,6 +249,14 @@ fn OutageList(outages: Vec<Outage>) -> impl IntoView {
         </table>
     }
     .into_any()
+}
+
+/// The cause, led by what the controller was doing when the outage was its own doing.
+fn cause_text(o: &Outage) -> String {
+    match &o.planned {
+        Some(what) => format!("Expected: {what}. {}", o.cause),
+        None => o.cause.clone(),
+    }
 }
 
 fn outage_length(o: &Outage, now: u64) -> String {
@@ -287,6 +296,26 @@ mod tests {
     }
 
     #[test]
+    fn a_planned_outage_says_what_the_controller_was_doing() {
+        let mut o = Outage {
+            id: 1,
+            node: "spark-1".into(),
+            target: "vllm".into(),
+            started_at_ms: 0,
+            ended_at_ms: Some(60_000),
+            duration_ms: Some(60_000),
+            cause: "connection refused (connect check)".into(),
+            planned: None,
+        };
+        assert_eq!(cause_text(&o), "connection refused (connect check)");
+        o.planned = Some("swap #3 to tiny".into());
+        assert_eq!(
+            cause_text(&o),
+            "Expected: swap #3 to tiny. connection refused (connect check)"
+        );
+    }
+
+    #[test]
     fn short_outages_stay_visible_and_bars_stay_on_the_track() {
         let o = |start, end: Option<u64>| Outage {
             id: 1,
@@ -296,6 +325,7 @@ mod tests {
             ended_at_ms: end,
             duration_ms: end.map(|e| e - start),
             cause: String::new(),
+            planned: None,
         };
         let (left, width) = bar(&o(500_000, Some(500_300)), 0, 1_000_000);
         assert_eq!((left, width), (50.0, 0.4), "a 300 ms outage is still drawn");

@@ -31,6 +31,9 @@ pub struct OutageLog {
     entries: VecDeque<Outage>,
     last_id: u64,
     writer: Option<mpsc::UnboundedSender<Outage>>,
+    /// Work of the controller's own that takes services down, as (node, what): an outage of a
+    /// service there that opens meanwhile is recorded as planned (see [`Monitor::planned`]).
+    planned: Vec<(String, String)>,
 }
 
 impl OutageLog {
@@ -45,11 +48,32 @@ impl OutageLog {
             ended_at_ms: None,
             duration_ms: None,
             cause,
+            // the node itself going away is never part of the plan
+            planned: (target != "ssh")
+                .then(|| self.planned.iter().find(|(n, _)| n == node))
+                .flatten()
+                .map(|(_, what)| what.clone()),
         };
         tracing::warn!(node, target, cause = %outage.cause, "outage started");
         self.persist(&outage);
         self.entries.push_back(outage);
         self.trim();
+    }
+
+    /// From now on, an outage of a service on `node` is recorded as planned: `what`.
+    pub fn plan(&mut self, node: &str, what: &str) {
+        self.planned.push((node.to_string(), what.to_string()));
+    }
+
+    /// Ends one [`OutageLog::plan`] of `what` on `node`.
+    pub fn unplan(&mut self, node: &str, what: &str) {
+        if let Some(i) = self
+            .planned
+            .iter()
+            .position(|(n, w)| n == node && w == what)
+        {
+            self.planned.remove(i);
+        }
     }
 
     /// Ends the open outage of `target` on `node`, if there is one.
@@ -209,6 +233,33 @@ mod tests {
             (Some(2_300), Some(300))
         );
         assert_eq!(log.list(1).len(), 1);
+    }
+
+    #[test]
+    fn outages_of_services_during_planned_work_say_so() {
+        let mut log = OutageLog::default();
+        log.plan("spark-1", "swap #4 to tiny");
+        log.open("spark-1", "vllm", 1_000, "refused".into());
+        log.open("spark-1", "ssh", 1_100, "refused".into());
+        log.open("spark-2", "parakeet", 1_200, "refused".into());
+        log.unplan("spark-1", "swap #4 to tiny");
+        log.close("spark-1", "vllm", 2_000);
+        log.open("spark-1", "vllm", 3_000, "refused".into());
+        let planned: Vec<(u64, Option<String>)> = log
+            .list(10)
+            .into_iter()
+            .map(|o| (o.id, o.planned))
+            .collect();
+        assert_eq!(
+            planned,
+            [
+                (4, None),
+                (3, None),
+                (2, None),
+                (1, Some("swap #4 to tiny".to_string())),
+            ],
+            "only the service on the swapped node, while the swap ran; never the node itself"
+        );
     }
 
     #[test]

@@ -417,6 +417,21 @@ impl Monitor {
         true
     }
 
+    /// Marks the outages of services on `nodes` that open until the returned guard drops as
+    /// planned, with `what` the controller is doing (a model swap): the outage log then says
+    /// the service was taken down on purpose.
+    pub fn planned(self: &Arc<Self>, nodes: Vec<String>, what: String) -> PlannedWork {
+        let mut log = self.log();
+        for node in &nodes {
+            log.plan(node, &what);
+        }
+        PlannedWork {
+            monitor: Arc::downgrade(self),
+            nodes,
+            what,
+        }
+    }
+
     fn log_change(&self, node: &str, target: &str, change: Change) {
         match change {
             Change::Nothing => {}
@@ -477,6 +492,24 @@ fn queues(live: &Live) -> Vec<QueueDepth> {
         .iter()
         .filter_map(|s| s.queue.clone())
         .collect()
+}
+
+/// Work that takes services down on purpose, from [`Monitor::planned`] until dropped.
+pub struct PlannedWork {
+    monitor: std::sync::Weak<Monitor>,
+    nodes: Vec<String>,
+    what: String,
+}
+
+impl Drop for PlannedWork {
+    fn drop(&mut self) {
+        if let Some(monitor) = self.monitor.upgrade() {
+            let mut log = monitor.log();
+            for node in &self.nodes {
+                log.unplan(node, &self.what);
+            }
+        }
+    }
 }
 
 impl Drop for Monitor {

@@ -80,6 +80,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "redaction vault",
         sql: vault::SCHEMA,
     },
+    Migration {
+        name: "planned outages",
+        sql: outages::PLANNED_COLUMN,
+    },
 ];
 
 /// A handle on the state file; cheap to clone, all clones share the connection.

@@ -26,7 +26,12 @@ CREATE TABLE outages (
 CREATE INDEX outages_open ON outages (id) WHERE ended_at_ms IS NULL;
 ";
 
-const COLUMNS: &str = "id, node, target, started_at_ms, ended_at_ms, duration_ms, cause";
+/// Added by the migration "planned outages" (see [`super::MIGRATIONS`]).
+pub(super) const PLANNED_COLUMN: &str = "
+ALTER TABLE outages ADD COLUMN planned TEXT;
+";
+
+const COLUMNS: &str = "id, node, target, started_at_ms, ended_at_ms, duration_ms, cause, planned";
 
 /// Appended to the cause of an outage that was open when the controller stopped.
 pub const RESTART_NOTE: &str =
@@ -38,8 +43,8 @@ impl Store {
     pub async fn save_outage(&self, outage: Outage) -> Result<(), StoreError> {
         self.call(move |conn| {
             conn.execute(
-                "INSERT INTO outages (id, node, target, started_at_ms, ended_at_ms, duration_ms, cause)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                "INSERT INTO outages (id, node, target, started_at_ms, ended_at_ms, duration_ms, cause, planned)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (id) DO UPDATE SET
                      ended_at_ms = excluded.ended_at_ms,
                      duration_ms = excluded.duration_ms,
@@ -53,6 +58,7 @@ impl Store {
                     outage.ended_at_ms.map(int),
                     outage.duration_ms.map(int),
                     outage.cause,
+                    outage.planned,
                 ],
             )?;
             Ok(())
@@ -136,6 +142,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Outage> {
         ended_at_ms: maybe(4)?,
         duration_ms: maybe(5)?,
         cause: row.get(6)?,
+        planned: row.get(7)?,
     })
 }
 
@@ -152,6 +159,8 @@ mod tests {
             ended_at_ms: ended,
             duration_ms: ended.map(|e| e - started),
             cause: "connection refused (connect check)".into(),
+            // every other row planned: the column round-trips both ways
+            planned: id.is_multiple_of(2).then(|| format!("swap #{id} to tiny")),
         }
     }
 

@@ -75,6 +75,14 @@ pub(super) async fn run(
 ) {
     swapper.save(&status).await;
     let _ = recorded.send(());
+    // vLLM goes down on purpose from here on: the outage log says so
+    let nodes = std::iter::once(&job.node)
+        .chain(job.worker.as_ref())
+        .map(|n| n.config.name.clone())
+        .collect();
+    let _planned = swapper
+        .monitor
+        .planned(nodes, format!("swap #{} to {}", status.id, status.to_model));
     let mut swap = Swap {
         swapper: &swapper,
         job: &job,
