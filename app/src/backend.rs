@@ -29,8 +29,13 @@ pub trait Backend: Send + Sync + 'static {
     /// What swapping to `model` would do, or why it would be refused (in words for the owner).
     fn preview_swap(&self, model: String) -> BoxFuture<'_, Result<SwapPreview, String>>;
 
-    /// Starts a swap to `model`; `Err` says why it was refused (nothing changed then).
-    fn start_swap(&self, model: String) -> BoxFuture<'_, Result<SwapStatus, String>>;
+    /// Starts a swap to `model` that the dashboard user at `from` (their IP address, when
+    /// known) confirmed; `Err` says why it was refused (nothing changed then).
+    fn start_swap(
+        &self,
+        model: String,
+        from: Option<std::net::IpAddr>,
+    ) -> BoxFuture<'_, Result<SwapStatus, String>>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -70,6 +70,9 @@ pub struct SwapStatus {
     /// Who asked for the swap: `"dashboard"`, `"api"`, … (`None` when the caller did not say).
     #[serde(default)]
     pub requested_by: Option<String>,
+    /// The address the request came from (the client's IP), when known.
+    #[serde(default)]
+    pub requested_from: Option<String>,
     pub phase: SwapPhase,
     /// Weight-loading progress, 0–100, when the logs say.
     pub percent: Option<f64>,
@@ -299,6 +302,7 @@ mod tests {
             to_model: "b".into(),
             node: "spark-1".into(),
             requested_by: None,
+            requested_from: None,
             phase: *phases.last().unwrap_or(&SwapPhase::Planned),
             percent: None,
             started_at_ms: 0,
@@ -433,6 +437,7 @@ mod tests {
             to_model: "m".into(),
             node: "n".into(),
             requested_by: None,
+            requested_from: None,
             phase: SwapPhase::Checking,
             percent: None,
             started_at_ms: 0,

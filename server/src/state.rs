@@ -52,10 +52,18 @@ impl Backend for AppState {
         })
     }
 
-    fn start_swap(&self, model: String) -> BoxFuture<'_, Result<SwapStatus, String>> {
+    fn start_swap(
+        &self,
+        model: String,
+        from: Option<std::net::IpAddr>,
+    ) -> BoxFuture<'_, Result<SwapStatus, String>> {
         Box::pin(async move {
+            let requester = crate::swap::Requester {
+                by: Some("dashboard".into()),
+                from,
+            };
             self.swapper
-                .start_by(&model, false, Some("dashboard".into()))
+                .start_by(&model, false, requester)
                 .await
                 .map_err(|e| e.to_string())
         })

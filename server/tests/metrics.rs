@@ -382,6 +382,7 @@ fn finished_swap(id: u64, phase: SwapPhase, started_at_ms: u64, secs: u64) -> Sw
         to_model: "tiny".into(),
         node: "spark-1".into(),
         requested_by: None,
+        requested_from: None,
         phase,
         percent: None,
         started_at_ms,

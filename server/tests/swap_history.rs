@@ -221,7 +221,9 @@ async fn history_and_etas_survive_a_restart_and_ids_continue() {
     let took =
         recorded["finished_at_ms"].as_u64().unwrap() - recorded["started_at_ms"].as_u64().unwrap();
     assert!(took >= 300, "the load alone takes 300 ms: {took}");
-    assert!(recorded.get("requested_by").is_some(), "{recorded:#}");
+    // Who asked survives too: the API, from this test's address.
+    assert_eq!(recorded["requested_by"], "api", "{recorded:#}");
+    assert_eq!(recorded["requested_from"], "127.0.0.1", "{recorded:#}");
 
     // What is loaded is learned from the cluster, not from the record.
     second.wait_loaded("tiny").await;

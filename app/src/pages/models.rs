@@ -33,8 +33,12 @@ pub async fn preview_swap(model: String) -> Result<SwapPreview, ServerFnError> {
 /// Starts the swap the owner confirmed.
 #[server]
 pub async fn start_swap(model: String) -> Result<SwapStatus, ServerFnError> {
+    use axum::extract::ConnectInfo;
+    use axum::Extension;
+    // who confirmed it, for the swap history
+    let peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>> = leptos_axum::extract().await?;
     crate::backend::backend()?
-        .start_swap(model)
+        .start_swap(model, peer.map(|Extension(ConnectInfo(addr))| addr.ip()))
         .await
         .map_err(ServerFnError::new)
 }

@@ -19,12 +19,13 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{Response, StatusCode};
 use axum::Router;
 use hyper::body::Incoming;
@@ -121,13 +122,13 @@ fn event_loop(
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((tcp, _)) => {
+                    Ok((tcp, peer)) => {
                         let connection = builder
                             .serve_connection_with_upgrades(
                                 TokioIo::new(ready(tcp)),
                                 hyper::service::service_fn({
                                     let context = context.clone();
-                                    move |request| answer(context.clone(), request)
+                                    move |request| answer(context.clone(), peer, request)
                                 }),
                             )
                             .into_owned();
@@ -172,6 +173,7 @@ async fn accept_failed(e: io::Error) {
 
 async fn answer(
     context: Arc<Context>,
+    peer: SocketAddr,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
     // The span names the path only: a query string may carry a redaction session id, and no
@@ -187,7 +189,11 @@ async fn answer(
             .instrument(span)
             .await);
     }
-    let routed = context.app.clone().oneshot(request.map(Body::new));
+    let mut request = request.map(Body::new);
+    // what `axum::serve` with connect info gives handlers: who is asking (the swap history
+    // records it)
+    request.extensions_mut().insert(ConnectInfo(peer));
+    let routed = context.app.clone().oneshot(request);
     let running = Cancelled(context.main.spawn(routed.instrument(span)));
     Ok(match running.await {
         Ok(Ok(response)) => response,

@@ -11,21 +11,22 @@
 //! - `GET /api/swap/events` — Server-Sent Events, one `status` event per change.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::state::AppState;
-use crate::swap::{view, SwapError};
+use crate::swap::{view, Requester, SwapError};
 
 pub fn routes(state: Arc<AppState>) -> Router {
     Router::new()
@@ -81,6 +82,7 @@ struct SwapRequest {
 
 async fn start(
     State(state): State<Arc<AppState>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     body: Result<Json<SwapRequest>, JsonRejection>,
 ) -> Response {
     let request = match body {
@@ -96,7 +98,14 @@ async fn start(
     };
     match state
         .swapper
-        .start_by(&request.model, request.dry_run, Some("api".into()))
+        .start_by(
+            &request.model,
+            request.dry_run,
+            Requester {
+                by: Some("api".into()),
+                from: peer.map(|Extension(ConnectInfo(addr))| addr.ip()),
+            },
+        )
         .await
     {
         Ok(status) if status.dry_run => {

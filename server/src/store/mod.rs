@@ -84,6 +84,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "planned outages",
         sql: outages::PLANNED_COLUMN,
     },
+    Migration {
+        name: "swap requesters",
+        sql: swaps::REQUESTED_FROM_COLUMN,
+    },
 ];
 
 /// A handle on the state file; cheap to clone, all clones share the connection.

@@ -35,8 +35,13 @@ CREATE TABLE swaps (
 CREATE INDEX swaps_unfinished ON swaps (id) WHERE finished_at_ms IS NULL;
 ";
 
+/// Added by the migration "swap requesters" (see [`super::MIGRATIONS`]).
+pub(super) const REQUESTED_FROM_COLUMN: &str = "
+ALTER TABLE swaps ADD COLUMN requested_from TEXT;
+";
+
 const COLUMNS: &str = "id, from_model, to_model, node, requested_by, phase, started_at_ms, \
-     finished_at_ms, percent, message, error, phases, commands, log_tail";
+     finished_at_ms, percent, message, error, phases, commands, log_tail, requested_from";
 
 impl Store {
     /// Writes `swap`'s row, inserting it the first time. A finished row is never overwritten
@@ -46,8 +51,8 @@ impl Store {
             conn.execute(
                 "INSERT INTO swaps (id, from_model, to_model, node, requested_by, phase,
                      started_at_ms, finished_at_ms, duration_ms, percent, message, error,
-                     phases, commands, log_tail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                     phases, commands, log_tail, requested_from)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
                  ON CONFLICT (id) DO UPDATE SET
                      phase = excluded.phase, finished_at_ms = excluded.finished_at_ms,
                      duration_ms = excluded.duration_ms, percent = excluded.percent,
@@ -71,6 +76,7 @@ impl Store {
                     json(&swap.phases),
                     json(&swap.commands),
                     json(&swap.log_tail),
+                    swap.requested_from,
                 ],
             )?;
             Ok(())
@@ -144,6 +150,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<SwapStatus, StoreError>> {
         to_model: text(2)?,
         node: text(3)?,
         requested_by: row.get(4)?,
+        requested_from: row.get(14)?,
         phase: SwapPhase::Failed,
         percent: row.get(8)?,
         started_at_ms: int(6)?,
@@ -190,6 +197,7 @@ mod tests {
             to_model: "tiny".into(),
             node: "spark-1".into(),
             requested_by: Some("api".into()),
+            requested_from: Some("192.0.2.7".into()),
             phase,
             percent: Some(62.0),
             started_at_ms: 1_000,

@@ -88,6 +88,15 @@ struct State {
     history: VecDeque<SwapStatus>,
 }
 
+/// Who asked for a swap, as the history records it.
+#[derive(Clone, Debug, Default)]
+pub struct Requester {
+    /// The surface: `"dashboard"`, `"api"`, …
+    pub by: Option<String>,
+    /// The client's address.
+    pub from: Option<std::net::IpAddr>,
+}
+
 pub struct Swapper {
     cluster: Arc<Cluster>,
     catalog: Arc<Catalog>,
@@ -229,17 +238,17 @@ impl Swapper {
         model: &str,
         dry_run: bool,
     ) -> Result<SwapStatus, SwapError> {
-        self.start_by(model, dry_run, None).await
+        self.start_by(model, dry_run, Requester::default()).await
     }
 
-    /// As [`Self::start`], recording who asked (`"dashboard"`, `"api"`, …) in the history.
+    /// As [`Self::start`], recording who asked in the history.
     /// Returns once the swap is recorded in the state store, so an accepted swap is never
     /// missing from the history after a restart.
     pub async fn start_by(
         self: &Arc<Self>,
         model: &str,
         dry_run: bool,
-        requested_by: Option<String>,
+        requester: Requester,
     ) -> Result<SwapStatus, SwapError> {
         let entry = self
             .catalog
@@ -361,7 +370,8 @@ impl Swapper {
             status.id = state.next_id;
             state.next_id += 1;
         }
-        status.requested_by = requested_by;
+        status.requested_by = requester.by;
+        status.requested_from = requester.from.map(|ip| ip.to_string());
         self.updates.send_replace(Some(status.clone()));
         // The task records the swap before it touches the node and says so; waiting for that
         // here (not recording here) keeps a dropped request from leaving the slot taken.
@@ -438,6 +448,7 @@ impl Swapper {
             to_model: job.entry.id.clone(),
             node: job.node.config.name.clone(),
             requested_by: None,
+            requested_from: None,
             phase: SwapPhase::Checking,
             percent: None,
             started_at_ms: now,

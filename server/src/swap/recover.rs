@@ -293,6 +293,7 @@ mod tests {
             to_model: "tiny".into(),
             node: "spark-1".into(),
             requested_by: None,
+            requested_from: None,
             phase: SwapPhase::Loading,
             percent: Some(40.0),
             started_at_ms: 1_000,
