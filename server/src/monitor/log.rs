@@ -31,9 +31,10 @@ pub struct OutageLog {
     entries: VecDeque<Outage>,
     last_id: u64,
     writer: Option<mpsc::UnboundedSender<Outage>>,
-    /// Work of the controller's own that takes services down, as (node, what): an outage of a
-    /// service there that opens meanwhile is recorded as planned (see [`Monitor::planned`]).
-    planned: Vec<(String, String)>,
+    /// Work of the controller's own that takes a service down, as (node, service, what): an
+    /// outage of that service there that opens meanwhile is recorded as planned (see
+    /// [`Monitor::planned`]).
+    planned: Vec<(String, String, String)>,
 }
 
 impl OutageLog {
@@ -48,11 +49,11 @@ impl OutageLog {
             ended_at_ms: None,
             duration_ms: None,
             cause,
-            // the node itself going away is never part of the plan
-            planned: (target != "ssh")
-                .then(|| self.planned.iter().find(|(n, _)| n == node))
-                .flatten()
-                .map(|(_, what)| what.clone()),
+            planned: self
+                .planned
+                .iter()
+                .find(|(n, service, _)| n == node && service == target)
+                .map(|(_, _, what)| what.clone()),
         };
         tracing::warn!(node, target, cause = %outage.cause, "outage started");
         self.persist(&outage);
@@ -60,17 +61,18 @@ impl OutageLog {
         self.trim();
     }
 
-    /// From now on, an outage of a service on `node` is recorded as planned: `what`.
-    pub fn plan(&mut self, node: &str, what: &str) {
-        self.planned.push((node.to_string(), what.to_string()));
+    /// From now on, an outage of `service` on `node` is recorded as planned: `what`.
+    pub fn plan(&mut self, node: &str, service: &str, what: &str) {
+        let entry = (node.to_string(), service.to_string(), what.to_string());
+        self.planned.push(entry);
     }
 
-    /// Ends one [`OutageLog::plan`] of `what` on `node`.
-    pub fn unplan(&mut self, node: &str, what: &str) {
+    /// Ends one [`OutageLog::plan`] of `what` for `service` on `node`.
+    pub fn unplan(&mut self, node: &str, service: &str, what: &str) {
         if let Some(i) = self
             .planned
             .iter()
-            .position(|(n, w)| n == node && w == what)
+            .position(|(n, s, w)| n == node && s == service && w == what)
         {
             self.planned.remove(i);
         }
@@ -238,11 +240,12 @@ mod tests {
     #[test]
     fn outages_of_services_during_planned_work_say_so() {
         let mut log = OutageLog::default();
-        log.plan("spark-1", "swap #4 to tiny");
+        log.plan("spark-1", "vllm", "swap #4 to tiny");
+        log.plan("spark-2", "vllm", "swap #4 to tiny");
         log.open("spark-1", "vllm", 1_000, "refused".into());
         log.open("spark-1", "ssh", 1_100, "refused".into());
         log.open("spark-2", "parakeet", 1_200, "refused".into());
-        log.unplan("spark-1", "swap #4 to tiny");
+        log.unplan("spark-1", "vllm", "swap #4 to tiny");
         log.close("spark-1", "vllm", 2_000);
         log.open("spark-1", "vllm", 3_000, "refused".into());
         let planned: Vec<(u64, Option<String>)> = log
@@ -258,7 +261,8 @@ mod tests {
                 (2, None),
                 (1, Some("swap #4 to tiny".to_string())),
             ],
-            "only the service on the swapped node, while the swap ran; never the node itself"
+            "only the swapped service on its node, while the swap ran: not the node itself, \
+             not another service on a node the swap uses"
         );
     }
 

@@ -34,6 +34,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::cluster::{node_probe, service_probe, Cluster};
+use crate::config::ServiceKind;
 use crate::ssh::SshError;
 use crate::store::{Store, StoreError};
 use link::{Change, Link, Source};
@@ -417,17 +418,23 @@ impl Monitor {
         true
     }
 
-    /// Marks the outages of services on `nodes` that open until the returned guard drops as
+    /// Marks the outages of `service` on `nodes` that open until the returned guard drops as
     /// planned, with `what` the controller is doing (a model swap): the outage log then says
     /// the service was taken down on purpose.
-    pub fn planned(self: &Arc<Self>, nodes: Vec<String>, what: String) -> PlannedWork {
+    pub fn planned(
+        self: &Arc<Self>,
+        nodes: Vec<String>,
+        service: ServiceKind,
+        what: String,
+    ) -> PlannedWork {
         let mut log = self.log();
         for node in &nodes {
-            log.plan(node, &what);
+            log.plan(node, service.name(), &what);
         }
         PlannedWork {
             monitor: Arc::downgrade(self),
             nodes,
+            service,
             what,
         }
     }
@@ -498,6 +505,7 @@ fn queues(live: &Live) -> Vec<QueueDepth> {
 pub struct PlannedWork {
     monitor: std::sync::Weak<Monitor>,
     nodes: Vec<String>,
+    service: ServiceKind,
     what: String,
 }
 
@@ -506,7 +514,7 @@ impl Drop for PlannedWork {
         if let Some(monitor) = self.monitor.upgrade() {
             let mut log = monitor.log();
             for node in &self.nodes {
-                log.unplan(node, &self.what);
+                log.unplan(node, self.service.name(), &self.what);
             }
         }
     }

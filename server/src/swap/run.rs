@@ -18,6 +18,7 @@ use super::{plan, progress, Job, Swapper};
 use crate::catalog::{Launch, ModelEntry};
 use crate::cluster::node_probe::parse_docker_ps;
 use crate::cluster::Node;
+use crate::config::ServiceKind;
 use crate::monitor::now_ms;
 use crate::ssh::CommandOutput;
 
@@ -80,9 +81,8 @@ pub(super) async fn run(
         .chain(job.worker.as_ref())
         .map(|n| n.config.name.clone())
         .collect();
-    let _planned = swapper
-        .monitor
-        .planned(nodes, format!("swap #{} to {}", status.id, status.to_model));
+    let what = format!("swap #{} to {}", status.id, status.to_model);
+    let _planned = swapper.monitor.planned(nodes, ServiceKind::Vllm, what);
     let mut swap = Swap {
         swapper: &swapper,
         job: &job,
