@@ -83,7 +83,9 @@ impl std::ops::Deref for Server {
 }
 
 async fn start() -> Server {
-    let (api, state, dir) = common::boot_simulated(CATALOG, &[]).await;
+    // Loading outlasts the swapper's log poll (`boot::SWAP_POLL`, 1 s) several times over, so
+    // that a swap samples the loading log at least once before the model is ready.
+    let (api, state, dir) = common::boot_simulated(CATALOG, &[("SIM_LOAD_SECS", "3")]).await;
     let server = Server {
         api,
         state,

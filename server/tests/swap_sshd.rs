@@ -113,8 +113,10 @@ async fn rig() -> Option<Rig> {
     let key = ControllerKey::load_or_create(&data.join("id_ed25519"), true).unwrap();
 
     let mut options = SimOptions::two_sparks(key.public());
+    // Loading outlasts the swapper's log poll several times over, so that at least one sample
+    // of the container's log comes back through sshd while the model still loads.
     options.timing = Timing {
-        load: std::time::Duration::from_secs(1),
+        load: server::boot::SWAP_POLL * 3,
         token_interval: std::time::Duration::from_millis(1),
     };
     let sim = Arc::new(SimCluster::start(options).await.unwrap());
