@@ -14,7 +14,8 @@ use crate::placeholder::{PiiKind, Placeholder};
 use crate::resolve::resolve;
 use crate::session::{key_of, LinkHint, Session};
 use crate::text::fold;
-use std::collections::{HashMap, HashSet};
+// keys come from the caller's text: per-instance random seeds (see `detect::facts`)
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::ops::Range;
 
 /// A set of [`PiiKind`]s.

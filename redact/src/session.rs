@@ -39,7 +39,8 @@ use crate::parse::Limits;
 use crate::placeholder::{decimal_digits, PiiKind, Placeholder};
 use crate::text::fold_collapsed;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+// keys are the caller's values: per-instance random seeds (see `detect::facts`)
+use foldhash::HashMap;
 
 /// Current version of the serialized session document.
 pub const SESSION_VERSION: u32 = 1;

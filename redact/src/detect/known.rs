@@ -17,7 +17,7 @@ use crate::names::is_stopword;
 use crate::placeholder::PiiKind;
 use crate::text::{collapse_ws, fold_collapsed, is_word_bounded};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// One pattern's meaning.
 #[derive(Clone, Copy, Debug)]

@@ -175,28 +175,31 @@ enum Shape {
     Generic,
 }
 
-fn digit_groups(s: &str) -> Vec<&str> {
+/// The runs of ASCII digits in `s`, in order. An iterator, not a `Vec`:
+/// the verdicts below run once per candidate, thousands of times in a
+/// PII-dense megabyte, and need only a few groups each.
+fn digit_groups(s: &str) -> impl Iterator<Item = &str> + Clone {
     s.split(|c: char| !c.is_ascii_digit())
         .filter(|g| !g.is_empty())
-        .collect()
+}
+
+/// The characters of `s` that are not ASCII digits.
+fn separators(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().filter(|c| !c.is_ascii_digit())
 }
 
 /// `dd.mm.yyyy`, `mm/dd/yy`, `yyyy-mm-dd` and similar.
 fn date_shaped(s: &str) -> bool {
-    let groups = digit_groups(s);
-    if groups.len() < 3 {
+    let mut groups = digit_groups(s);
+    let (Some(a), Some(b), Some(c)) = (groups.next(), groups.next(), groups.next()) else {
         return false;
-    }
-    let seps: Vec<char> = s
-        .trim_start_matches(['+', '('])
-        .chars()
-        .filter(|c| !c.is_ascii_digit())
-        .collect();
-    if seps.len() < 2 || seps[0] != seps[1] || !matches!(seps[0], '.' | '/' | '-') {
-        return false;
+    };
+    let mut seps = separators(s.trim_start_matches(['+', '(']));
+    match (seps.next(), seps.next()) {
+        (Some(first), Some(second)) if first == second && matches!(first, '.' | '/' | '-') => {}
+        _ => return false,
     }
     let n = |g: &str| g.parse::<u32>().unwrap_or(u32::MAX);
-    let (a, b, c) = (groups[0], groups[1], groups[2]);
     let dmy = a.len() <= 2 && b.len() <= 2 && n(a) <= 31 && n(b) <= 31 && matches!(c.len(), 2 | 4);
     let ymd = a.len() == 4 && b.len() <= 2 && c.len() <= 2 && n(b) <= 12 && n(c) <= 31;
     dmy || ymd
@@ -244,9 +247,7 @@ fn phone_verdict(text: &str, start: usize, end: usize, shape: Shape) -> Verdict 
         Shape::Generic => {
             (7..=15).contains(&digits)
                 && !date_shaped(s)
-                && digit_groups(s)
-                    .iter()
-                    .all(|g| g.len() <= 6 || digits == g.len())
+                && digit_groups(s).all(|g| g.len() <= 6 || digits == g.len())
                 && PHONE_CUE.found_in(clause_before(text, start, 40))
         }
     };
@@ -262,13 +263,20 @@ fn phone_verdict(text: &str, start: usize, end: usize, shape: Shape) -> Verdict 
 
 fn ssn_verdict(text: &str, start: usize, end: usize) -> Verdict {
     let s = &text[start..end];
-    let g = digit_groups(s);
-    let all_digits: String = g.concat();
-    if all_digits.len() != 9 || glued_to_number(text, start, end) {
+    let mut all_digits = [0u8; 9];
+    let mut n = 0;
+    for d in s.bytes().filter(u8::is_ascii_digit) {
+        if n == all_digits.len() {
+            return Verdict::Reject;
+        }
+        all_digits[n] = d;
+        n += 1;
+    }
+    if n != all_digits.len() || glued_to_number(text, start, end) {
         return Verdict::Reject;
     }
-    let (area, group, serial) = (&all_digits[..3], &all_digits[3..5], &all_digits[5..]);
-    if area == "000" || group == "00" || serial == "0000" {
+    let zeros = |r: std::ops::Range<usize>| all_digits[r].iter().all(|&d| d == b'0');
+    if zeros(0..3) || zeros(3..5) || zeros(5..9) {
         return Verdict::Reject;
     }
     let dashed = s.contains('-');
@@ -281,17 +289,24 @@ fn ssn_verdict(text: &str, start: usize, end: usize) -> Verdict {
 
 fn card_verdict(text: &str, start: usize, end: usize) -> Verdict {
     let s = &text[start..end];
-    let groups = digit_groups(s);
-    let digits: usize = groups.iter().map(|g| g.len()).sum();
+    let digits = s.bytes().filter(u8::is_ascii_digit).count();
     if !(13..=19).contains(&digits) || !luhn_valid(s) || glued_to_number(text, start, end) {
         return Verdict::Reject;
     }
-    let seps: Vec<char> = s.chars().filter(|c| !c.is_ascii_digit()).collect();
-    if seps.windows(2).any(|w| w[0] != w[1]) {
-        return Verdict::Reject;
+    let mut seps = separators(s);
+    if let Some(first) = seps.next() {
+        if seps.any(|c| c != first) {
+            return Verdict::Reject;
+        }
     }
-    let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
-    let card_grouping = match lens.as_slice() {
+    // at most 19 groups: each holds a digit
+    let mut lens = [0usize; 19];
+    let mut groups = 0;
+    for (len, g) in lens.iter_mut().zip(digit_groups(s)) {
+        *len = g.len();
+        groups += 1;
+    }
+    let card_grouping = match &lens[..groups] {
         [_] => true,
         [4, 6, 5] | [4, 6, 4] => true,
         [init @ .., last] => init.iter().all(|&l| l == 4) && (1..=4).contains(last),
@@ -308,26 +323,24 @@ fn card_verdict(text: &str, start: usize, end: usize) -> Verdict {
 /// pattern may run into following words) and checks mod-97.
 fn iban_span(text: &str, start: usize, end: usize) -> Verdict {
     let s = &text[start..end];
-    let upper: Vec<u8> = s.bytes().map(|b| b.to_ascii_uppercase()).collect();
-    let mut cuts: Vec<usize> = Vec::new(); // byte ends after each alnum
-    for (i, b) in upper.iter().enumerate() {
+    let bytes = s.as_bytes();
+    // the letters and digits, upper-cased, and the byte end after each
+    let mut compact = Vec::with_capacity(bytes.len());
+    let mut cuts = Vec::with_capacity(bytes.len());
+    for (i, b) in bytes.iter().enumerate() {
         if b.is_ascii_alphanumeric() {
+            compact.push(b.to_ascii_uppercase());
             cuts.push(i + 1);
         }
     }
-    let compact: Vec<u8> = upper
-        .iter()
-        .copied()
-        .filter(u8::is_ascii_alphanumeric)
-        .collect();
     let try_len = |n: usize| -> Option<usize> {
         let e = *cuts.get(n.checked_sub(1)?)?;
         // must end at a token boundary of the candidate
-        let next = upper.get(e).copied();
+        let next = bytes.get(e).copied();
         let at_boundary = next.is_none() || next == Some(b' ');
         (at_boundary && iban_valid(&compact[..n])).then_some(e)
     };
-    let hit = match iban_length(&compact[..2]) {
+    let hit = match compact.get(..2).and_then(iban_length) {
         Some(n) => try_len(n),
         None => (15..=compact.len().min(34)).rev().find_map(try_len),
     };
