@@ -53,3 +53,28 @@ test('chat: tokens stream in, and Stop cuts an answer short', async ({ page }) =
   await expect(page.locator('.chat-message')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
+
+test('chat: Stop works before the model has sent anything', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  // Hold the answer back, as a model still reading a long prompt does: the request stays
+  // open, with nothing sent back, until the page gives up on it.
+  let held = 0;
+  await page.route('**/v1/chat/completions', async () => {
+    held += 1;
+  });
+  await page.goto('/chat');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  const input = page.getByRole('textbox', { name: 'Message' });
+  await input.fill('hello there');
+  await input.press('Enter');
+  await expect.poll(() => held).toBe(1);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  // Stopped at once: not after a first token that never comes.
+  await expect(page.getByRole('button', { name: 'Send' })).toBeVisible({ timeout: 3_000 });
+  await expect(page.getByText('The answer failed')).toHaveCount(0);
+  // The question stays; the answer that never started is taken back out.
+  await expect(page.locator('.chat-message.user p')).toHaveText('hello there');
+  await expect(page.locator('.chat-message.assistant')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});

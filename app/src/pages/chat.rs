@@ -2,10 +2,12 @@
 //!
 //! It sends `POST /v1/chat/completions` with `stream: true` — the same route and bytes a
 //! consumer uses — and appends tokens as they arrive (a `fetch` body read chunk by chunk, since
-//! `EventSource` cannot `POST`). Stopping cancels the read, which closes the connection; the
-//! gateway passes that on and vLLM stops generating. Which model is loaded comes from the same
-//! server function as the Models page.
+//! `EventSource` cannot `POST`). Stop aborts the request at once, whatever it is waiting for
+//! (the answer's first byte during a long prompt, or the next token), which closes the
+//! connection; the gateway passes that on and vLLM stops generating. Leaving the page does the
+//! same. Which model is loaded comes from the same server function as the Models page.
 
+use futures::channel::oneshot;
 use leptos::prelude::*;
 
 use super::models::get_models;
@@ -29,7 +31,9 @@ pub fn ChatPage() -> impl IntoView {
     let reasoning = RwSignal::new(String::new());
     let draft = RwSignal::new(String::new());
     let streaming = RwSignal::new(false);
-    let stop = RwSignal::new(false);
+    // Stop's end of the running answer's channel; sending (or dropping it, when the page
+    // goes away) aborts the request.
+    let stop = StoredValue::new(None::<oneshot::Sender<()>>);
     let error = RwSignal::new(None::<String>);
     let stats = RwSignal::new(None::<Stats>);
 
@@ -56,17 +60,18 @@ pub fn ChatPage() -> impl IntoView {
             })
         });
         streaming.set(true);
-        stop.set(false);
+        let (stop_sender, stopped) = oneshot::channel();
+        stop.set_value(Some(stop_sender));
         run_chat(
             crate::chat::request_body(&model, &history, MAX_TOKENS).to_string(),
             Answer {
                 messages,
                 reasoning,
                 streaming,
-                stop,
                 error,
                 stats,
             },
+            stopped,
         );
     };
 
@@ -99,7 +104,6 @@ struct Answer {
     messages: RwSignal<Vec<Message>>,
     reasoning: RwSignal<String>,
     streaming: RwSignal<bool>,
-    stop: RwSignal<bool>,
     error: RwSignal<Option<String>>,
     stats: RwSignal<Option<Stats>>,
 }
@@ -151,7 +155,7 @@ fn ChatBox(
     reasoning: RwSignal<String>,
     draft: RwSignal<String>,
     streaming: RwSignal<bool>,
-    stop: RwSignal<bool>,
+    stop: StoredValue<Option<oneshot::Sender<()>>>,
     error: RwSignal<Option<String>>,
     stats: RwSignal<Option<Stats>>,
     send: impl Fn(String) + Copy + Send + Sync + 'static,
@@ -192,7 +196,11 @@ fn ChatBox(
                     }></textarea>
                 <div class="actions">
                     {move || if streaming.get() {
-                        view! { <button type="button" on:click=move |_| stop.set(true)>"Stop"</button> }.into_any()
+                        view! { <button type="button" on:click=move |_| {
+                            if let Some(stop) = stop.try_update_value(Option::take).flatten() {
+                                let _ = stop.send(());
+                            }
+                        }>"Stop"</button> }.into_any()
                     } else {
                         view! { <button type="submit" class="primary" disabled=move || draft.get().trim().is_empty()>"Send"</button> }.into_any()
                     }}
@@ -224,22 +232,42 @@ fn describe(stats: &Stats) -> String {
     parts.join(" · ")
 }
 
-/// Sends the request and streams the answer into `answer` (browser only).
+/// Sends the request and streams the answer into `answer` until it ends or `stopped` fires
+/// (browser only).
 #[cfg(feature = "hydrate")]
-fn run_chat(body: String, answer: Answer) {
+fn run_chat(body: String, answer: Answer, stopped: oneshot::Receiver<()>) {
+    use futures::future::{select, Either};
+
     leptos::task::spawn_local(async move {
-        let result = stream_chat(body, answer).await;
+        let Ok(abort) = web_sys::AbortController::new() else {
+            answer.finish(Err("this browser cannot cancel a request".into()));
+            return;
+        };
+        let streamed = std::pin::pin!(stream_chat(body, answer, abort.signal()));
+        let result = match select(streamed, stopped).await {
+            Either::Left((result, _)) => result,
+            // Stop was pressed or the page went away: aborting the fetch closes the
+            // connection, and the gateway cancels the generation upstream.
+            Either::Right(_) => {
+                abort.abort();
+                Ok(())
+            }
+        };
         answer.finish(result);
     });
 }
 
 #[cfg(not(feature = "hydrate"))]
-fn run_chat(_body: String, answer: Answer) {
+fn run_chat(_body: String, answer: Answer, _stopped: oneshot::Receiver<()>) {
     answer.finish(Err("the page is not running in a browser".into()));
 }
 
 #[cfg(feature = "hydrate")]
-async fn stream_chat(body: String, answer: Answer) -> Result<(), String> {
+async fn stream_chat(
+    body: String,
+    answer: Answer,
+    abort: web_sys::AbortSignal,
+) -> Result<(), String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
@@ -247,6 +275,7 @@ async fn stream_chat(body: String, answer: Answer) -> Result<(), String> {
     let response = gloo_net::http::Request::post("/v1/chat/completions")
         .header("Content-Type", "application/json")
         .header("Accept", "text/event-stream")
+        .abort_signal(Some(&abort))
         .body(body)
         .map_err(|e| e.to_string())?
         .send()
@@ -261,11 +290,6 @@ async fn stream_chat(body: String, answer: Answer) -> Result<(), String> {
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut decoder = crate::chat::SseDecoder::default();
     loop {
-        if answer.stop.get_untracked() {
-            // Closes the connection: the gateway cancels the generation upstream.
-            let _ = JsFuture::from(reader.cancel()).await;
-            return Ok(());
-        }
         let chunk = JsFuture::from(reader.read())
             .await
             .map_err(|_| "the connection broke off mid-answer".to_string())?;
