@@ -78,3 +78,18 @@ test('chat: Stop works before the model has sent anything', async ({ page }) => 
   await expect(page.locator('.chat-message.assistant')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
+
+test('chat: leaving the page aborts the answer', async ({ page }) => {
+  await page.route('**/v1/chat/completions', async () => {});
+  const aborted = page.waitForEvent('requestfailed', (r) => r.url().endsWith('/v1/chat/completions'));
+  await page.goto('/chat');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  const input = page.getByRole('textbox', { name: 'Message' });
+  await input.fill('hello there');
+  await input.press('Enter');
+  await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+  // Another page of the dashboard, without reloading: the chat page goes away.
+  await page.getByRole('link', { name: 'Overview' }).click();
+  await expect(page.getByRole('heading', { name: 'Cluster overview' })).toBeVisible();
+  expect((await aborted).failure()?.errorText).toContain('ABORTED');
+});
