@@ -80,16 +80,7 @@ fn settle(
         cluster.clear();
         return;
     }
-    cluster.sort_unstable_by_key(|&i| {
-        let c = &cands[i];
-        (
-            std::cmp::Reverse(c.len()),
-            std::cmp::Reverse(c.priority()),
-            c.start,
-            c.kind,
-            i,
-        )
-    });
+    cluster.sort_unstable_by_key(|&i| rank(&cands[i], i));
     let from = out.len();
     for &i in cluster.iter() {
         let c = cands[i];
@@ -101,6 +92,19 @@ fn settle(
     // kept spans are disjoint: their starts differ
     out[from..].sort_unstable_by_key(|c| c.start);
     cluster.clear();
+}
+
+/// Where candidate `c`, at `index` in the input, comes in the rule's order
+/// (smaller first): longest, then higher priority, earlier start, kind and
+/// input order.
+fn rank(c: &Candidate, index: usize) -> impl Ord {
+    (
+        std::cmp::Reverse(c.len()),
+        std::cmp::Reverse(c.priority()),
+        c.start,
+        c.kind,
+        index,
+    )
 }
 
 /// Indexes of `cands` by start, then input order. Offsets and counts below
@@ -161,16 +165,7 @@ mod tests {
     fn resolve_globally(mut cands: Vec<Candidate>) -> Vec<Candidate> {
         cands.retain(|c| c.start < c.end);
         let mut idx: Vec<usize> = (0..cands.len()).collect();
-        idx.sort_by_key(|&i| {
-            let c = &cands[i];
-            (
-                std::cmp::Reverse(c.len()),
-                std::cmp::Reverse(c.priority()),
-                c.start,
-                c.kind,
-                i,
-            )
-        });
+        idx.sort_by_key(|&i| rank(&cands[i], i));
         let mut kept: Vec<Candidate> = Vec::new();
         for i in idx {
             let c = cands[i];
@@ -191,13 +186,7 @@ mod tests {
             Source::Learned,
             Source::Heuristic,
         ];
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = |n: usize| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % n as u64) as usize
-        };
+        let mut next = crate::detect::test_support::random_below(0x2545_F491_4F6C_DD1D);
         for round in 0..3000 {
             // short texts crowd candidates into chains, ties and nests
             let len = 1 + next(if round % 2 == 0 { 40 } else { 400 });

@@ -215,6 +215,18 @@ pub(crate) mod test_support {
             .collect()
     }
 
+    /// A deterministic pseudo-random source (xorshift64, seeded): each call
+    /// gives a number below its argument, the same sequence on every run.
+    pub(crate) fn random_below(seed: u64) -> impl FnMut(usize) -> usize {
+        let mut x = seed;
+        move |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        }
+    }
+
     /// Texts for checking that a prefilter finds what a full scan finds:
     /// the leak corpus, and deterministic random splices of fragments at
     /// the prefilters' edges (digit runs that almost make an SSN, card or
@@ -312,13 +324,7 @@ pub(crate) mod test_support {
             .filter_map(|p| std::fs::read_to_string(p).ok())
             .collect();
         assert!(texts.len() >= 10, "the leak corpus is missing from {dir}");
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = |n: usize| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % n as u64) as usize
-        };
+        let mut next = random_below(0x9E37_79B9_7F4A_7C15);
         for _ in 0..400 {
             let t: String = (0..40).map(|_| PARTS[next(PARTS.len())]).collect();
             texts.push(t);
