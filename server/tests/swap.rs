@@ -283,6 +283,51 @@ async fn a_model_that_fails_to_start_rolls_back_to_the_previous_one() {
 }
 
 #[tokio::test]
+async fn a_swap_asked_for_while_vllm_does_not_answer_still_rolls_back_to_the_running_model() {
+    let server = start().await;
+    // vLLM stops answering (a blip, or it hangs): the monitor no longer knows the model, but
+    // its container still runs it.
+    let down = Fault {
+        down: true,
+        ..Fault::default()
+    };
+    server
+        .sim()
+        .set_fault("spark-1", "vllm", down)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !server.get("/api/models").await["loaded"].is_null() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "vLLM never showed as down"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (code, body) = server.post_swap(json!({"model": "broken"})).await;
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(
+        body["swap"]["from_model"], "gpt-oss-120b",
+        "the container's command line names the model: {body}"
+    );
+    server
+        .sim()
+        .set_fault("spark-1", "vllm", Fault::default())
+        .await
+        .unwrap();
+    let done = server.wait_finished().await;
+    assert_eq!(done["phase"], "rolled_back", "{done:#}");
+    assert!(
+        done["error"]
+            .as_str()
+            .unwrap()
+            .contains("rolled back to gpt-oss-120b"),
+        "{done:#}"
+    );
+    server.wait_loaded("gpt-oss-120b").await;
+}
+
+#[tokio::test]
 async fn a_model_that_never_gets_ready_times_out_and_rolls_back() {
     let server = start().await;
     // vLLM's health answers 503 for the new model: it never becomes ready.

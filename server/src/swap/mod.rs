@@ -231,6 +231,28 @@ impl Swapper {
             .serving_model(&node.config.name, ServiceKind::Vllm.name())
     }
 
+    /// The catalog model that a running vLLM container on `node` was started with, read from
+    /// its command line over SSH; `None` when there is none, it cannot be read, or it is not
+    /// in the catalog.
+    async fn model_in_container(&self, node: &Node) -> Option<ModelEntry> {
+        let managed = run::managed_containers(node, true).await.ok()?;
+        for name in &managed.running {
+            let Ok(out) = node
+                .ssh
+                .exec(&plan::command_of(name), Duration::from_secs(10))
+                .await
+            else {
+                continue;
+            };
+            let argv: Vec<String> = serde_json::from_str(out.stdout.trim()).unwrap_or_default();
+            if let Some(entry) = served_name_in(&argv).and_then(|s| self.catalog.by_served_name(s))
+            {
+                return Some(entry.clone());
+            }
+        }
+        None
+    }
+
     /// Checks the request and starts the swap in the background; returns its first status.
     /// With `dry_run`, only reads the node and returns the commands that would run.
     pub async fn start(
@@ -286,10 +308,13 @@ impl Swapper {
         if loaded.as_deref() == Some(entry.served_model_name.as_str()) {
             return Err(SwapError::AlreadyLoaded(entry.id));
         }
-        let previous = loaded
-            .as_deref()
-            .and_then(|served| self.catalog.by_served_name(served))
-            .cloned();
+        let previous = match loaded.as_deref() {
+            Some(served) => self.catalog.by_served_name(served).cloned(),
+            // vLLM does not answer right now (a blip, or it hangs), so the monitor knows no
+            // model: the running container still says which one it is, and a swap that fails
+            // can bring that one back instead of leaving chat without a model.
+            None => self.model_in_container(&node).await,
+        };
         let previous_spans = previous.as_ref().is_some_and(|p| p.nodes > 1);
         let mut worker = second.filter(|w| {
             entry.nodes > 1
@@ -568,8 +593,18 @@ impl Swapper {
     }
 }
 
-/// Whether `entry` fits on `node` with `have` bytes free there after the swap stops what it
-/// stops; `need_gib` is its share on that node.
+/// The served model name in a vLLM command line (`--served-model-name NAME` or
+/// `--served-model-name=NAME`), as the swap's launch commands write it.
+fn served_name_in(argv: &[String]) -> Option<&str> {
+    argv.iter().enumerate().find_map(|(i, arg)| {
+        if arg == "--served-model-name" {
+            argv.get(i + 1).map(String::as_str)
+        } else {
+            arg.strip_prefix("--served-model-name=")
+        }
+    })
+}
+
 /// The node's memory read now: the monitor's sample can be seconds old, from before the last
 /// swap freed or took memory, which is exactly the moment another swap is asked for. `None`
 /// when the node does not answer in time (the monitor's sample is used then).
@@ -583,6 +618,8 @@ async fn fresh_memory(node: &Node) -> Option<app::status::MemoryStatus> {
     crate::cluster::node_probe::parse_free(&out.stdout)
 }
 
+/// Whether `entry` fits on `node` with `have` bytes free there after the swap stops what it
+/// stops; `need_gib` is its share on that node.
 fn fits(entry: &ModelEntry, node: &Node, have: f64, need_gib: f64) -> Result<(), SwapError> {
     if need_gib * GIB > have {
         return Err(SwapError::DoesNotFit {
@@ -593,4 +630,26 @@ fn fits(entry: &ModelEntry, node: &Node, have: f64, need_gib: f64) -> Result<(),
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::served_name_in;
+
+    fn argv(line: &str) -> Vec<String> {
+        line.split(' ').map(String::from).collect()
+    }
+
+    #[test]
+    fn the_served_name_is_read_from_a_vllm_command_line() {
+        let both = argv("vllm serve org/M --served-model-name m --port 8000");
+        assert_eq!(served_name_in(&both), Some("m"));
+        let joined = argv("vllm serve org/M --port 8000 --served-model-name=m2");
+        assert_eq!(served_name_in(&joined), Some("m2"));
+        assert_eq!(served_name_in(&argv("vllm serve org/M")), None);
+        assert_eq!(
+            served_name_in(&argv("vllm serve --served-model-name")),
+            None
+        );
+    }
 }

@@ -113,6 +113,19 @@ pub fn launch(entry: &ModelEntry, port: u16, recipe_dir: &str, nodes: &[Ipv4Addr
     }
 }
 
+/// The command line container `name` runs (JSON, one element per argument).
+pub fn command_of(name: &str) -> Vec<String> {
+    [
+        "docker",
+        "inspect",
+        "--format",
+        "{{json .Config.Cmd}}",
+        name,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 pub fn logs(tail: usize) -> Vec<String> {
     ["docker", "logs", "--tail", &tail.to_string(), CONTAINER]
         .map(String::from)
