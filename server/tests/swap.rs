@@ -103,6 +103,18 @@ impl Server {
     fn node_exec(&self, command: &str) -> String {
         spark_sim::shell::run(self.sim().node("spark-1").unwrap(), command).stdout
     }
+
+    /// Waits for the running swap to end rolled back to gpt-oss-120b, serving again, with an
+    /// error that names `cause` and the rollback.
+    async fn assert_rolled_back(&self, cause: &str) {
+        let done = self.wait_finished().await;
+        assert_eq!(done["phase"], "rolled_back", "{done:#}");
+        let error = done["error"].as_str().unwrap();
+        for part in [cause, "rolled back to gpt-oss-120b"] {
+            assert!(error.contains(part), "{part:?} in {done:#}");
+        }
+        self.wait_loaded("gpt-oss-120b").await;
+    }
 }
 
 #[tokio::test]
@@ -270,16 +282,9 @@ async fn a_model_that_fails_to_start_rolls_back_to_the_previous_one() {
     let server = start().await;
     let (code, _) = server.post_swap(json!({"model": "broken"})).await;
     assert_eq!(code, 202);
-    let done = server.wait_finished().await;
-    assert_eq!(done["phase"], "rolled_back", "{done:#}");
-    assert!(
-        done["error"]
-            .as_str()
-            .unwrap()
-            .contains("rolled back to gpt-oss-120b"),
-        "{done:#}"
-    );
-    server.wait_loaded("gpt-oss-120b").await;
+    server
+        .assert_rolled_back("docker run failed: vllm: error: argument --max-model-len")
+        .await;
 }
 
 #[tokio::test]
@@ -315,16 +320,9 @@ async fn a_swap_asked_for_while_vllm_does_not_answer_still_rolls_back_to_the_run
         .set_fault("spark-1", "vllm", Fault::default())
         .await
         .unwrap();
-    let done = server.wait_finished().await;
-    assert_eq!(done["phase"], "rolled_back", "{done:#}");
-    assert!(
-        done["error"]
-            .as_str()
-            .unwrap()
-            .contains("rolled back to gpt-oss-120b"),
-        "{done:#}"
-    );
-    server.wait_loaded("gpt-oss-120b").await;
+    server
+        .assert_rolled_back("docker run failed: vllm: error: argument --max-model-len")
+        .await;
 }
 
 #[tokio::test]
@@ -351,16 +349,9 @@ async fn a_model_that_never_gets_ready_times_out_and_rolls_back() {
         .set_fault("spark-1", "vllm", Fault::default())
         .await
         .unwrap();
-    let done = server.wait_finished().await;
-    assert_eq!(done["phase"], "rolled_back", "{done:#}");
-    assert!(
-        done["error"]
-            .as_str()
-            .unwrap()
-            .contains("did not become ready within 10 s"),
-        "{done:#}"
-    );
-    server.wait_loaded("gpt-oss-120b").await;
+    server
+        .assert_rolled_back("did not become ready within 10 s")
+        .await;
 }
 
 #[tokio::test]
