@@ -68,6 +68,9 @@ models:
         model: org/Huge
 "#;
 
+/// Why the catalog's `broken` model fails to start (vLLM refuses its arguments).
+const BROKEN_FAILS: &str = "docker run failed: vllm: error: argument --max-model-len";
+
 struct Server {
     api: Api,
     state: Arc<AppState>,
@@ -102,6 +105,14 @@ impl Server {
 
     fn node_exec(&self, command: &str) -> String {
         spark_sim::shell::run(self.sim().node("spark-1").unwrap(), command).stdout
+    }
+
+    /// Sets (or, with `Fault::default()`, clears) a fault on spark-1's vLLM.
+    async fn fault_vllm(&self, fault: Fault) {
+        self.sim()
+            .set_fault("spark-1", "vllm", fault)
+            .await
+            .unwrap();
     }
 
     /// Waits for the running swap to end rolled back to gpt-oss-120b, serving again, with an
@@ -282,9 +293,7 @@ async fn a_model_that_fails_to_start_rolls_back_to_the_previous_one() {
     let server = start().await;
     let (code, _) = server.post_swap(json!({"model": "broken"})).await;
     assert_eq!(code, 202);
-    server
-        .assert_rolled_back("docker run failed: vllm: error: argument --max-model-len")
-        .await;
+    server.assert_rolled_back(BROKEN_FAILS).await;
 }
 
 #[tokio::test]
@@ -296,11 +305,7 @@ async fn a_swap_asked_for_while_vllm_does_not_answer_still_rolls_back_to_the_run
         down: true,
         ..Fault::default()
     };
-    server
-        .sim()
-        .set_fault("spark-1", "vllm", down)
-        .await
-        .unwrap();
+    server.fault_vllm(down).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !server.get("/api/models").await["loaded"].is_null() {
         assert!(
@@ -315,14 +320,8 @@ async fn a_swap_asked_for_while_vllm_does_not_answer_still_rolls_back_to_the_run
         body["swap"]["from_model"], "gpt-oss-120b",
         "the container's command line names the model: {body}"
     );
-    server
-        .sim()
-        .set_fault("spark-1", "vllm", Fault::default())
-        .await
-        .unwrap();
-    server
-        .assert_rolled_back("docker run failed: vllm: error: argument --max-model-len")
-        .await;
+    server.fault_vllm(Fault::default()).await;
+    server.assert_rolled_back(BROKEN_FAILS).await;
 }
 
 #[tokio::test]
@@ -330,25 +329,15 @@ async fn a_model_that_never_gets_ready_times_out_and_rolls_back() {
     let server = start().await;
     // vLLM's health answers 503 for the new model: it never becomes ready.
     server
-        .sim()
-        .set_fault(
-            "spark-1",
-            "vllm",
-            Fault {
-                error_status: Some(503),
-                ..Fault::default()
-            },
-        )
-        .await
-        .unwrap();
+        .fault_vllm(Fault {
+            error_status: Some(503),
+            ..Fault::default()
+        })
+        .await;
     let (code, _) = server.post_swap(json!({"model": "stuck"})).await;
     assert_eq!(code, 202);
     server.wait_phase("rolling_back").await;
-    server
-        .sim()
-        .set_fault("spark-1", "vllm", Fault::default())
-        .await
-        .unwrap();
+    server.fault_vllm(Fault::default()).await;
     server
         .assert_rolled_back("did not become ready within 10 s")
         .await;
