@@ -48,10 +48,10 @@ pub async fn track_requests(
         .extensions()
         .get::<MatchedPath>()
         .map_or(UNMATCHED, MatchedPath::as_str)
-        .to_string();
+        .to_owned();
     let method = request.method().clone();
     let started = Instant::now();
     let response = next.run(request).await;
-    metrics.observe_request(&route, &method, response.status(), started.elapsed());
+    metrics.observe_request(route, &method, response.status(), started.elapsed());
     response
 }
