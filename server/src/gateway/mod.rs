@@ -11,29 +11,28 @@
 //! the bound they get a 503 with `Retry-After`. Every failure is answered in OpenAI's error
 //! shape ([`error::GatewayError`]) and reported to the health monitor as a passive signal.
 
+mod connections;
 pub mod error;
 mod observed;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::swap::SwapStatus;
 use axum::body::{Body, Bytes};
-use axum::http::uri::{Authority, PathAndQuery, Scheme};
-use axum::http::{header, HeaderMap, Method, Request, Response, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request, Response, Uri};
 use http_body_util::Full;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde::Deserialize;
-use thread_local::ThreadLocal;
+use tokio::sync::watch;
 
 use crate::cluster::Cluster;
 use crate::config::ServiceKind;
 use crate::metrics::{Metrics, UpstreamOutcome};
 use crate::monitor::{now_ms, Monitor};
 use crate::swap::Swapper;
+use connections::Connections;
 pub use error::GatewayError;
 use observed::ObservedBody;
 
@@ -80,12 +79,13 @@ const RETRY_UNKNOWN: Duration = Duration::from_secs(30);
 /// is worked out once, with its address parsed: a request only puts it beside its path.
 struct Upstream {
     node: String,
-    /// `<IPv4>:<port>`.
-    authority: Authority,
+    /// `<IPv4>:<port>`, as the `Host` header.
+    host: HeaderValue,
+    connections: Connections,
 }
 
 impl Upstream {
-    fn of(cluster: &Cluster) -> Option<Self> {
+    fn of(cluster: &Cluster, connect_timeout: Duration) -> Option<Self> {
         cluster.nodes.iter().find_map(|n| {
             let service = n
                 .config
@@ -94,21 +94,14 @@ impl Upstream {
                 .find(|s| s.kind == ServiceKind::Vllm)?;
             // `http://<IPv4>:<port>`, which always parses.
             let url: Uri = n.service_url(service).parse().ok()?;
+            let authority = url.authority()?;
+            let address: SocketAddr = authority.as_str().parse().ok()?;
             Some(Upstream {
                 node: n.config.name.clone(),
-                authority: url.authority()?.clone(),
+                host: HeaderValue::from_str(authority.as_str()).ok()?,
+                connections: Connections::new(address, connect_timeout),
             })
         })
-    }
-
-    fn uri(&self, path: &'static str) -> Uri {
-        Uri::builder()
-            .scheme(Scheme::HTTP)
-            .authority(self.authority.clone())
-            .path_and_query(PathAndQuery::from_static(path))
-            .build()
-            // A scheme, a valid authority and a static path: always a URI.
-            .unwrap_or_default()
     }
 
     fn label(&self) -> String {
@@ -124,21 +117,19 @@ struct Peek {
 }
 
 pub struct ChatGateway {
-    /// hyper's own pooled client rather than reqwest: the gateway needs none of reqwest's
-    /// comforts (redirects, proxies, URL parsing, its middleware), and they cost about a sixth
-    /// of the CPU time of a proxied request (docs/BENCHMARKS.md, "Chat gateway").
-    ///
-    /// One client, so one pool of upstream connections, per thread: a pooled connection is
-    /// driven by a task on the thread that opened it, and each serving thread
-    /// ([`crate::http::serve`]) then keeps a request and its upstream connection together.
-    http: ThreadLocal<Client<HttpConnector, Full<Bytes>>>,
     settings: GatewaySettings,
     /// `None` when no node has a vLLM service.
     upstream: Option<Upstream>,
     swapper: Arc<Swapper>,
+    /// The swapper's status, kept subscribed: every request looks at it, and a receiver made
+    /// per request would touch the channel's shared counters twice each time.
+    swap_updates: watch::Receiver<Option<SwapStatus>>,
     monitor: Arc<Monitor>,
     metrics: Arc<Metrics>,
     waiting: AtomicUsize,
+    /// The millisecond ([`now_ms`]) of the last success reported to the monitor; 0 after a
+    /// failure.
+    success_reported_ms: AtomicU64,
 }
 
 impl ChatGateway {
@@ -150,32 +141,19 @@ impl ChatGateway {
         metrics: Arc<Metrics>,
     ) -> Self {
         Self {
-            http: ThreadLocal::new(),
+            upstream: Upstream::of(&cluster, settings.connect_timeout),
             settings,
-            upstream: Upstream::of(&cluster),
+            swap_updates: swapper.subscribe(),
             swapper,
             monitor,
             metrics,
             waiting: AtomicUsize::new(0),
+            success_reported_ms: AtomicU64::new(0),
         }
     }
 
     pub fn settings(&self) -> &GatewaySettings {
         &self.settings
-    }
-
-    /// This thread's client. Pooled keep-alive connections and no overall timeout: a long
-    /// generation is not cut. No proxy: chat goes straight to the node, on the LAN.
-    fn client(&self) -> &Client<HttpConnector, Full<Bytes>> {
-        self.http.get_or(|| {
-            let mut connector = HttpConnector::new();
-            connector.set_connect_timeout(Some(self.settings.connect_timeout));
-            connector.set_nodelay(true);
-            Client::builder(TokioExecutor::new())
-                .pool_idle_timeout(Duration::from_secs(30))
-                .pool_timer(TokioTimer::new())
-                .build(connector)
-        })
     }
 
     /// `POST` of a generation (`/v1/chat/completions`, `/v1/completions`).
@@ -224,14 +202,19 @@ impl ChatGateway {
         let upstream = self.upstream.as_ref().ok_or(GatewayError::NoUpstream)?;
         let mut request = Request::new(Full::new(body.unwrap_or_default()));
         *request.method_mut() = method;
-        *request.uri_mut() = upstream.uri(path);
+        // Origin-form, as HTTP/1.1 sends it to the server itself.
+        *request.uri_mut() = Uri::from_static(path);
+        request
+            .headers_mut()
+            .insert(header::HOST, upstream.host.clone());
         for name in [header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION] {
             if let Some(value) = headers.get(&name) {
                 request.headers_mut().insert(name, value.clone());
             }
         }
         let started = Instant::now();
-        let response = match tokio::time::timeout(timeout, self.client().request(request)).await {
+        let sent = upstream.connections.send(request);
+        let response = match tokio::time::timeout(timeout, sent).await {
             Err(_) => {
                 self.metrics.observe_upstream(
                     ServiceKind::Vllm,
@@ -250,7 +233,7 @@ impl ChatGateway {
                     UpstreamOutcome::Failed(crate::metrics::UpstreamError::Connect),
                     started.elapsed(),
                 );
-                let reason = describe(&e);
+                let reason = e.to_string();
                 self.report_failure(
                     &upstream.node,
                     &format!("a proxied chat request failed: {reason}"),
@@ -299,11 +282,20 @@ impl ChatGateway {
     /// A passive health signal: the monitor records the outage at once, without waiting for
     /// its next probe.
     fn report_failure(&self, node: &str, cause: &str) {
+        self.success_reported_ms.store(0, Ordering::Relaxed);
         self.monitor
             .report_upstream_failure(node, ServiceKind::Vllm.name(), cause);
     }
 
+    /// The monitor keeps its verdicts to the millisecond, so one success a millisecond says
+    /// what all of them would, and spares the other requests its write lock (taken by every
+    /// request, it showed in the gateway's CPU time per request).
     fn report_success(&self, node: &str) {
+        let now = now_ms();
+        if self.success_reported_ms.load(Ordering::Relaxed) == now {
+            return;
+        }
+        self.success_reported_ms.store(now, Ordering::Relaxed);
         self.monitor
             .report_upstream_success(node, ServiceKind::Vllm.name());
     }
@@ -335,9 +327,7 @@ impl ChatGateway {
     /// Looks at the current (or last) swap without copying it: every request looks, and a
     /// finished swap keeps its log tail and commands.
     fn peek_swap<T>(&self, look: impl FnOnce(Option<&SwapStatus>) -> T) -> T {
-        let updates = self.swapper.subscribe();
-        let status = updates.borrow();
-        look(status.as_ref())
+        look(self.swap_updates.borrow().as_ref())
     }
 
     fn running_swap(&self) -> Option<SwapStatus> {
@@ -358,7 +348,15 @@ impl ChatGateway {
     /// Served model names vLLM has now: from the health monitor, plus the model of a swap that
     /// reported ready moments ago (the monitor may not have probed it yet). Empty when unknown.
     fn loaded_models(&self) -> Vec<String> {
-        let mut loaded: Vec<String> = self.swapper.loaded_model().into_iter().collect();
+        let mut loaded: Vec<String> = self
+            .upstream
+            .as_ref()
+            .and_then(|u| {
+                self.monitor
+                    .serving_model(&u.node, ServiceKind::Vllm.name())
+            })
+            .into_iter()
+            .collect();
         let fresh = self.peek_swap(|status| {
             status
                 .filter(|s| {
@@ -396,28 +394,6 @@ impl Drop for WaitSlot<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
-}
-
-/// A transport error in words: "could not connect (connection refused)", "connection closed
-/// before message completed", …
-fn describe(e: &hyper_util::client::legacy::Error) -> String {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
-    if e.is_connect() {
-        while let Some(inner) = source {
-            if let Some(io) = inner.downcast_ref::<std::io::Error>() {
-                return format!("could not connect ({})", io.kind());
-            }
-            source = inner.source();
-        }
-        return "could not connect".into();
-    }
-    // The innermost cause says the most ("connection closed before message completed").
-    let mut reason = e.to_string();
-    while let Some(inner) = source {
-        reason = inner.to_string();
-        source = inner.source();
-    }
-    reason
 }
 
 #[cfg(test)]

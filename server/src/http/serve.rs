@@ -4,9 +4,8 @@
 //! Why not `axum::serve` on the main runtime: the chat gateway's worth is what it adds to a
 //! request, and on a work-stealing runtime a proxied request hops between threads (the client
 //! connection, the upstream connection and the handler each wake on whichever worker is free).
-//! A single-threaded runtime per core keeps a request, its upstream connection
-//! ([`crate::gateway::ChatGateway`] keeps one connection pool per thread) and every wake-up on
-//! one thread. Measured on the bench (docs/BENCHMARKS.md, "Chat gateway"), this and the direct
+//! A single-threaded runtime per core keeps a request, its upstream connection (each thread
+//! has its own, see `gateway::connections`) and every wake-up on one thread. Measured on the bench (docs/BENCHMARKS.md, "Chat gateway"), this and the direct
 //! route below halve the gateway's CPU time per request.
 //!
 //! The loops share one listening socket (the kernel hands each new connection to one of them)
