@@ -15,7 +15,6 @@
 //! a connection vLLM closed (it closes idle ones after a few seconds).
 
 use std::cell::RefCell;
-use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -51,40 +50,29 @@ pub struct Connections {
     by_thread: ThreadLocal<RefCell<Vec<Kept>>>,
 }
 
-/// Why a request got no answer head.
-#[derive(Debug)]
+/// Why a request got no answer head, in words a user can act on: "could not connect
+/// (connection refused)", "connection closed before message completed", …
+#[derive(Debug, thiserror::Error)]
 pub enum SendError {
+    #[error("could not connect ({})", .0.kind())]
     Connect(io::Error),
+    #[error("could not connect (no answer within {} s)", .0.as_secs())]
     ConnectTimeout(Duration),
     /// The connection failed while the request was sent or its answer awaited.
+    #[error("{}", innermost_cause(.0))]
     Http(hyper::Error),
 }
 
-impl fmt::Display for SendError {
-    /// In words a user can act on: "could not connect (connection refused)", "connection
-    /// closed before message completed", …
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Connect(e) => write!(f, "could not connect ({})", e.kind()),
-            Self::ConnectTimeout(after) => {
-                write!(
-                    f,
-                    "could not connect (no answer within {} s)",
-                    after.as_secs()
-                )
-            }
-            Self::Http(e) => {
-                // The innermost cause says the most.
-                let mut reason = e.to_string();
-                let mut source = std::error::Error::source(e);
-                while let Some(inner) = source {
-                    reason = inner.to_string();
-                    source = inner.source();
-                }
-                f.write_str(&reason)
-            }
-        }
+/// hyper's innermost cause says the most ("connection reset by peer" rather than "error
+/// reading a body from connection").
+fn innermost_cause(e: &hyper::Error) -> String {
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        reason = inner.to_string();
+        source = inner.source();
     }
+    reason
 }
 
 impl Connections {
