@@ -76,11 +76,12 @@ const MODELS_TIMEOUT: Duration = Duration::from_secs(10);
 const RETRY_UNKNOWN: Duration = Duration::from_secs(30);
 
 /// Where chat goes: the node that serves vLLM. The cluster's nodes are fixed at start, so this
-/// is worked out once, with its address parsed: a request only puts it beside its path.
+/// is worked out once: a request only puts its path beside it.
 struct Upstream {
     node: String,
     /// `<IPv4>:<port>`, as the `Host` header.
     host: HeaderValue,
+    /// Straight to the node, on the LAN: no proxy, no redirects, no name to resolve.
     connections: Connections,
 }
 
@@ -92,13 +93,11 @@ impl Upstream {
                 .services
                 .iter()
                 .find(|s| s.kind == ServiceKind::Vllm)?;
-            // `http://<IPv4>:<port>`, which always parses.
-            let url: Uri = n.service_url(service).parse().ok()?;
-            let authority = url.authority()?;
-            let address: SocketAddr = authority.as_str().parse().ok()?;
+            // The node's host is an IPv4 address (the configuration takes nothing else).
+            let address = SocketAddr::from((n.config.host, service.port));
             Some(Upstream {
                 node: n.config.name.clone(),
-                host: HeaderValue::from_str(authority.as_str()).ok()?,
+                host: HeaderValue::from_str(&address.to_string()).ok()?,
                 connections: Connections::new(address, connect_timeout),
             })
         })
