@@ -347,15 +347,7 @@ impl ChatGateway {
     /// Served model names vLLM has now: from the health monitor, plus the model of a swap that
     /// reported ready moments ago (the monitor may not have probed it yet). Empty when unknown.
     fn loaded_models(&self) -> Vec<String> {
-        let mut loaded: Vec<String> = self
-            .upstream
-            .as_ref()
-            .and_then(|u| {
-                self.monitor
-                    .serving_model(&u.node, ServiceKind::Vllm.name())
-            })
-            .into_iter()
-            .collect();
+        let mut loaded: Vec<String> = self.swapper.loaded_model().into_iter().collect();
         let fresh = self.peek_swap(|status| {
             status
                 .filter(|s| {

@@ -5,8 +5,9 @@
 //! request, and on a work-stealing runtime a proxied request hops between threads (the client
 //! connection, the upstream connection and the handler each wake on whichever worker is free).
 //! A single-threaded runtime per core keeps a request, its upstream connection (each thread
-//! has its own, see `gateway::connections`) and every wake-up on one thread. Measured on the bench (docs/BENCHMARKS.md, "Chat gateway"), this and the direct
-//! route below halve the gateway's CPU time per request.
+//! has its own, see `gateway::connections`) and every wake-up on one thread. Measured on the
+//! bench (docs/BENCHMARKS.md, "Chat gateway"), this and the direct route below halve the
+//! gateway's CPU time per request.
 //!
 //! The loops share one listening socket (the kernel hands each new connection to one of them)
 //! and answer requests under `/v1/` themselves ([`super::openai::handle`]). Every other request
