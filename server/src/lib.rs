@@ -5,6 +5,7 @@
 //!
 //! How the parts fit, in the order a request or a start-up meets them:
 //! - [`config`] — environment variables and the cluster file, checked once at start.
+//! - [`instance`] — one controller per data directory (an OS lock held while it runs).
 //! - [`boot`] — from settings to running state; starts the simulated cluster when nothing is
 //!   configured (the only place that knows it is simulated).
 //! - [`ssh`] — the controller's key, host-key pinning, one reused connection per node, and
@@ -28,6 +29,7 @@ pub mod cluster;
 pub mod config;
 pub mod gateway;
 pub mod http;
+pub mod instance;
 pub mod metrics;
 pub mod monitor;
 pub mod privacy;

@@ -84,6 +84,9 @@ async fn main() {
 
 async fn serve() -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| format!("configuration error: {e}"))?;
+    // held until the server stops (see `server::instance`)
+    let _instance =
+        server::instance::InstanceLock::acquire(&settings.data_dir).map_err(|e| e.to_string())?;
     let addr = SocketAddr::new(settings.bind_addr, settings.bind_port);
     let mut leptos_options = leptos::config::get_configuration(None)
         .map_err(|e| e.to_string())?
