@@ -74,8 +74,12 @@ fn HealthView(report: HealthReport) -> impl IntoView {
         </section>
         <section aria-labelledby="outages-h">
             <h2 id="outages-h">"Outages"</h2>
-            <OutageTimeline outages=outages.clone() now />
-            <OutageList outages />
+            {if outages.is_empty() {
+                // one sentence, not an empty timeline and an empty list
+                view! { <p class="empty" data-testid="outages-empty">"No outages recorded."</p> }.into_any()
+            } else {
+                view! { <OutageTimeline outages=outages.clone() now /> <OutageList outages /> }.into_any()
+            }}
         </section>
         <section aria-labelledby="nodes-h">
             <h2 id="nodes-h">"Nodes"</h2>
@@ -111,7 +115,7 @@ fn Trends(samples: Vec<NodeSample>, now: u64) -> impl IntoView {
         return view! { <p class="muted">"Trends appear after a few probes."</p> }.into_any();
     }
     let since = samples.first().map_or(now, |s| s.at_ms);
-    let span = format!("last {} min", (now.saturating_sub(since) + 30_000) / 60_000);
+    let span = trend_span(now.saturating_sub(since));
     let gpu: Vec<(u64, Option<f64>)> = samples
         .iter()
         .map(|s| (s.at_ms, s.gpu_utilization_pct.map(|p| p / 100.0)))
@@ -127,6 +131,16 @@ fn Trends(samples: Vec<NodeSample>, now: u64) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// How far back the sparklines reach, for their caption: seconds while under a minute (a fresh
+/// start), then whole minutes.
+fn trend_span(ms: u64) -> String {
+    if ms < 59_500 {
+        format!("last {} s", (ms + 500) / 1000)
+    } else {
+        format!("last {} min", (ms + 30_000) / 60_000)
+    }
 }
 
 #[component]
@@ -227,9 +241,6 @@ fn bar(o: &Outage, start: u64, now: u64) -> (f64, f64) {
 
 #[component]
 fn OutageList(outages: Vec<Outage>) -> impl IntoView {
-    if outages.is_empty() {
-        return view! { <p class="muted">"None recorded."</p> }.into_any();
-    }
     view! {
         <table class="outages" data-testid="outage-list">
             <thead><tr><th>"Where"</th><th>"Started"</th><th>"Lasted"</th><th>"Cause"</th></tr></thead>
@@ -248,7 +259,6 @@ fn OutageList(outages: Vec<Outage>) -> impl IntoView {
             </tbody>
         </table>
     }
-    .into_any()
 }
 
 /// The cause, led by what the controller was doing when the outage was its own doing.
@@ -282,6 +292,14 @@ pub fn format_millis(ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trend_span_reads_in_seconds_until_a_minute_then_in_minutes() {
+        assert_eq!(trend_span(8_200), "last 8 s");
+        assert_eq!(trend_span(59_000), "last 59 s");
+        assert_eq!(trend_span(59_600), "last 1 min");
+        assert_eq!(trend_span(10 * 60_000 + 20_000), "last 10 min");
+    }
 
     #[test]
     fn a_sparkline_spans_the_canvas_and_breaks_at_gaps() {
