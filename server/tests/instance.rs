@@ -21,7 +21,7 @@ fn controller(data_dir: &Path) -> Command {
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        .stderr(Stdio::null());
     cmd
 }
 
@@ -62,9 +62,10 @@ fn wait_until_holding(child: &mut Child, data_dir: &Path) {
     }
 }
 
-/// Runs a command that should end by itself, killing it after [`PATIENCE`].
+/// Runs a command that should end by itself, killing it after [`PATIENCE`]; its stderr is
+/// kept.
 fn run_to_end(mut cmd: Command) -> Output {
-    let mut child = cmd.spawn().unwrap();
+    let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
     let deadline = Instant::now() + PATIENCE;
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 use super::overview::{NodeCard, ServiceChip};
 use crate::health::{HealthReport, NodeSample, Outage, QueueDepth};
-use crate::status::format_clock;
+use crate::status::{format_clock, format_duration};
 
 const REFRESH: Duration = Duration::from_secs(2);
 /// The span of the outage timeline.
@@ -133,14 +133,15 @@ fn Trends(samples: Vec<NodeSample>, now: u64) -> impl IntoView {
     .into_any()
 }
 
-/// How far back the sparklines reach, for their caption: seconds while under a minute (a fresh
-/// start), then whole minutes.
+/// How far back the sparklines reach, for their caption: to the nearest second while under a
+/// minute (a fresh start), then to the nearest minute.
 fn trend_span(ms: u64) -> String {
-    if ms < 59_500 {
-        format!("last {} s", (ms + 500) / 1000)
+    let secs = if ms < 59_500 {
+        (ms + 500) / 1000
     } else {
-        format!("last {} min", (ms + 30_000) / 60_000)
-    }
+        (ms + 30_000) / 60_000 * 60
+    };
+    format!("last {}", format_duration(secs))
 }
 
 #[component]
