@@ -24,6 +24,8 @@ export const main = sdk.setupMain(async ({ effects }) => {
         DATA_DIR: '/data',
         BIND_PORT: String(uiPort),
         LEPTOS_SITE_ROOT: '/app/site',
+        // the catalog shipped in the image (Dockerfile)
+        MODELS_YAML: '/app/models.yaml',
       },
     },
     ready: {
