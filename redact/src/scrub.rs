@@ -305,10 +305,15 @@ impl Scrubber {
         let starts = Starts::of(text).pruned(text);
         detect::contact::detect_at(text, &starts, kinds, &mut cands);
         detect::number::detect_at(text, &starts, kinds, &mut cands);
-        detect::dob::detect(text, kinds, &mut cands);
+        let names = kinds.contains(PiiKind::Person) || kinds.contains(PiiKind::Org);
+        // the case-folded text, for the birth cues and the name automatons
+        let mut folded: Option<String> = None;
+        if kinds.contains(PiiKind::Dob) {
+            let f = folded.get_or_insert_with(|| fold(text));
+            detect::dob::detect(text, f, kinds, &mut cands);
+        }
         detect::address::detect(text, kinds, &mut cands);
         detect::org::detect(text, kinds, &mut cands);
-        let names = kinds.contains(PiiKind::Person) || kinds.contains(PiiKind::Org);
         // what is known about each word, shared by the person heuristics
         // and the first-name step below
         let facts = FactCache::default();
@@ -319,7 +324,6 @@ impl Scrubber {
         if !names {
             return Ok(resolve(cands));
         }
-        let mut folded: Option<String> = None;
         if !self.known.is_empty() {
             let f = folded.get_or_insert_with(|| fold(text));
             let before = cands.len();

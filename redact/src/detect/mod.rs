@@ -231,7 +231,7 @@ pub(crate) mod test_support {
     /// the leak corpus, and deterministic random splices of fragments at
     /// the prefilters' edges (digit runs that almost make an SSN, card or
     /// dotted quad, colon pairs, home paths, legal-form suffixes beside
-    /// punctuation, non-ASCII letters).
+    /// punctuation, birth cues and dates, non-ASCII letters).
     pub(crate) fn prefilter_texts() -> Vec<String> {
         const PARTS: &[&str] = &[
             "123-45-6789",
@@ -315,6 +315,22 @@ pub(crate) mod test_support {
             "email",
             "Alice Smith",
             "dr. Jones",
+            "born ",
+            "Born in ",
+            "DOB: ",
+            "d.o.b.",
+            "date of birth ",
+            "Geboren am ",
+            "NÉ LE ",
+            "née le ",
+            "Cumpleaños: ",
+            "03/14/1985",
+            "1985",
+            "1972-11-02",
+            "March 3, 1990",
+            "12th of June",
+            "3. März 1985",
+            "5 de mayo de 1990",
         ];
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
         let mut texts: Vec<String> = std::fs::read_dir(dir)

@@ -8,35 +8,36 @@
 //! regex only over windows around those *trigger* positions.
 //!
 //! Why it is exact. Assumptions: every match of `re` is at most `reach`
-//! bytes long, and every match the caller keeps starts in
-//! `[t - back, t + ahead]` for some trigger `t`. A scan loop (see
-//! [`super::scan`]) keeps or rejects the real matches in order of their
-//! start; a rejection only moves it one char on. So it keeps the same
+//! bytes long, and every match the caller keeps starts in one of the
+//! *spans* `[lo, hi]` (for triggers: `[t - back, t + ahead]`). A scan loop
+//! (see [`super::scan`]) keeps or rejects the real matches in order of
+//! their start; a rejection only moves it one char on. So it keeps the same
 //! matches when it is shown a subset of the real matches that includes
-//! every keepable one, each with its real extent. Triggers closer than
-//! `back + ahead` form a chain; for a chain ending at trigger `last`, every
-//! keepable start is in `[first - back, last + ahead]`, and the prefix
-//! `text[..last + ahead + reach + 1]` holds every match starting there in
-//! full, with the byte after it (so `\b` and `$` see the real text). The
-//! leftmost match found in that prefix at or before `last + ahead` is
-//! therefore a real match with its real extent, and no keepable match is
-//! passed over. Each chain is measured once and each window is at most
-//! `back + ahead + reach` longer than its chain, so the work stays linear.
+//! every keepable one, each with its real extent. Spans that overlap or
+//! touch form a chain (sorted by `lo`, each next `lo` at most the largest
+//! `hi` so far); every keepable start in a chain is in `[first lo, last]`
+//! with `last` its largest `hi`, and the prefix `text[..last + reach + 1]`
+//! holds every match starting there in full, with the byte after it (so
+//! `\b` and `$` see the real text). The leftmost match found in that prefix
+//! at or before `last` is therefore a real match with its real extent, and
+//! no keepable match is passed over. Each chain is measured once and each
+//! window is at most `reach` longer than its chain, so the work stays
+//! linear in the text plus the spans' lengths.
 
 use crate::text::{floor_boundary, next_boundary};
 use regex::{Match, Regex};
 
-/// Search state over one text: ascending trigger positions and the reach
-/// of a match around them.
+/// Search state over one text: the spans where kept matches start, and the
+/// reach of a match.
 pub(crate) struct Near {
-    triggers: Vec<usize>,
-    back: usize,
-    ahead: usize,
+    /// `[lo, hi]` byte ranges, ascending by `lo`.
+    spans: Vec<(usize, usize)>,
     reach: usize,
-    /// First trigger whose window is not yet behind the search position.
+    /// First span whose `hi` is not yet behind the search position.
     next: usize,
-    /// Last trigger of the chain holding `next` (valid when `>= next`).
-    chain_end: Option<usize>,
+    /// Last span and largest `hi` of the chain holding `next` (valid when
+    /// the span index is `>= next`).
+    chain_end: Option<(usize, usize)>,
 }
 
 impl Near {
@@ -44,10 +45,18 @@ impl Near {
     /// matches start in `[t - back, t + ahead]` of one and are at most
     /// `reach` bytes long (see the module docs).
     pub(crate) fn new(triggers: Vec<usize>, back: usize, ahead: usize, reach: usize) -> Self {
+        let spans = triggers
+            .into_iter()
+            .map(|t| (t.saturating_sub(back), t + ahead))
+            .collect();
+        Near::spans(spans, reach)
+    }
+
+    /// `spans` must be ascending by `lo`; every kept match starts in one of
+    /// them and every match is at most `reach` bytes long.
+    pub(crate) fn spans(spans: Vec<(usize, usize)>, reach: usize) -> Self {
         Near {
-            triggers,
-            back,
-            ahead,
+            spans,
             reach,
             next: 0,
             chain_end: None,
@@ -65,31 +74,33 @@ impl Near {
         mut pos: usize,
     ) -> Option<Match<'t>> {
         loop {
-            let lo = pos.saturating_sub(self.ahead);
-            while self.triggers.get(self.next).is_some_and(|&t| t < lo) {
+            while self.spans.get(self.next).is_some_and(|&(_, hi)| hi < pos) {
                 self.next += 1;
             }
-            let t = *self.triggers.get(self.next)?;
-            let end_idx = match self.chain_end {
-                Some(e) if e >= self.next => e,
+            let (lo, _) = *self.spans.get(self.next)?;
+            let (end_idx, last_start) = match self.chain_end {
+                Some((e, hi)) if e >= self.next => (e, hi),
                 _ => {
-                    let gap = self.back + self.ahead;
                     let mut e = self.next;
-                    while self
-                        .triggers
-                        .get(e + 1)
-                        .is_some_and(|&u| u - self.triggers[e] <= gap)
-                    {
+                    let mut hi = self.spans[e].1;
+                    while self.spans.get(e + 1).is_some_and(|&(l, _)| l <= hi) {
                         e += 1;
+                        hi = hi.max(self.spans[e].1);
                     }
-                    self.chain_end = Some(e);
-                    e
+                    self.chain_end = Some((e, hi));
+                    (e, hi)
                 }
             };
-            let last_start = self.triggers[end_idx] + self.ahead;
-            let from = pos.max(floor_boundary(text, t.saturating_sub(self.back)));
+            let from = pos.max(floor_boundary(text, lo));
             let hay_end = ceil_boundary(text, last_start + self.reach + 1);
-            match re.find_at(&text[..hay_end], from) {
+            // past the chain's last start (after a match near its end): a
+            // search could only find matches the guard below turns away
+            let found = if from <= last_start {
+                re.find_at(&text[..hay_end], from)
+            } else {
+                None
+            };
+            match found {
                 Some(m) if m.start() <= last_start => return Some(m),
                 _ => {
                     self.next = end_idx + 1;
