@@ -312,7 +312,7 @@ impl Scrubber {
             let f = folded.get_or_insert_with(|| fold(text));
             detect::dob::detect(text, f, kinds, &mut cands);
         }
-        detect::address::detect(text, kinds, &mut cands);
+        detect::address::detect_at(text, &starts, kinds, &mut cands);
         detect::org::detect(text, kinds, &mut cands);
         // what is known about each word, shared by the person heuristics
         // and the first-name step below

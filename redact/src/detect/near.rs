@@ -67,12 +67,23 @@ impl Near {
     /// pos)`, when it can be a kept one; otherwise a later real match, or
     /// `None` when no kept match remains. `pos` must not decrease between
     /// calls.
-    pub(crate) fn find<'t>(
+    pub(crate) fn find<'t>(&mut self, re: &Regex, text: &'t str, pos: usize) -> Option<Match<'t>> {
+        self.find_by(text, pos, |hay, from, _| {
+            re.find_at(hay, from).map(|m| (m.start(), m))
+        })
+        .map(|(_, m)| m)
+    }
+
+    /// [`Near::find`] for any pattern: `search(hay, from, point)` gives the
+    /// leftmost match in `hay` (a prefix of the text) starting at or after
+    /// `from`, with its start. With `point` set only a match starting at
+    /// `from` itself can be kept, so an anchored search there is enough.
+    pub(crate) fn find_by<'t, M>(
         &mut self,
-        re: &Regex,
         text: &'t str,
         mut pos: usize,
-    ) -> Option<Match<'t>> {
+        mut search: impl FnMut(&'t str, usize, bool) -> Option<(usize, M)>,
+    ) -> Option<(usize, M)> {
         loop {
             while self.spans.get(self.next).is_some_and(|&(_, hi)| hi < pos) {
                 self.next += 1;
@@ -96,12 +107,13 @@ impl Near {
             // past the chain's last start (after a match near its end): a
             // search could only find matches the guard below turns away
             let found = if from <= last_start {
-                re.find_at(&text[..hay_end], from)
+                let point = end_idx == self.next && from == last_start;
+                search(&text[..hay_end], from, point)
             } else {
                 None
             };
             match found {
-                Some(m) if m.start() <= last_start => return Some(m),
+                Some((start, m)) if start <= last_start => return Some((start, m)),
                 _ => {
                     self.next = end_idx + 1;
                     pos = pos.max(next_boundary(text, last_start.min(text.len())));

@@ -35,6 +35,10 @@ pub(crate) struct Starts {
     pub phone: Vec<usize>,
     /// `(?-u:\b)[a-z]{2}[0-9]{2}`, any case: where an IBAN may start.
     pub iban: Vec<usize>,
+    /// `(?-u:\b)[0-9]`, every digit run at a word start: where a street
+    /// address's house number may start, or (after the street's name) end
+    /// it; [`super::address`] narrows them down.
+    pub digit_runs: Vec<usize>,
 }
 
 fn is_word_byte(b: u8) -> bool {
@@ -92,6 +96,7 @@ impl Starts {
             if c.is_ascii_digit() {
                 let prev_word = i > 0 && is_word_byte(b[i - 1]);
                 if !prev_word {
+                    s.digit_runs.push(i);
                     let (n1, n2, n3) = (at(i + 1), at(i + 2), at(i + 3));
                     if n1.is_ascii_digit() && n2.is_ascii_digit() {
                         s.ssn.push(i);
@@ -299,6 +304,7 @@ mod pruning_tests {
                 ipv4: every.clone(),
                 phone: every.clone(),
                 iban: every,
+                digit_runs: Vec::new(),
             };
             let fast = Starts::of(&text).pruned(&text);
             assert_eq!(run(&text, &fast), run(&text, &all), "in {text:?}");
