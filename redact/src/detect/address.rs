@@ -383,22 +383,13 @@ mod tests {
             "é",
             "x",
         ];
-        let mut next = crate::detect::test_support::random_below(0xADD2_E55E);
-        (0..400)
-            .map(|_| (0..30).map(|_| PARTS[next(PARTS.len())]).collect())
-            .collect()
+        crate::detect::test_support::splices(PARTS, 0xADD2_E55E, 400, 30)
     }
 
     #[test]
     fn spans_find_what_a_full_scan_finds() {
-        let mut kept = 0;
-        let texts = crate::detect::test_support::prefilter_texts();
-        for text in texts.into_iter().chain(street_texts()) {
-            let fast = crate::detect::test_support::found(&text, detect);
-            let full = crate::detect::test_support::found(&text, everywhere);
-            assert_eq!(fast, full, "in {text:?}");
-            kept += full.len();
-        }
+        let kept =
+            crate::detect::test_support::assert_same_finds(detect, everywhere, street_texts());
         assert!(kept > 300, "only {kept} addresses in the test texts");
     }
 

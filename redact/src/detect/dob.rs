@@ -212,10 +212,7 @@ mod tests {
             "é",
             "42",
         ];
-        let mut next = crate::detect::test_support::random_below(0x5EED_0D0B);
-        (0..300)
-            .map(|_| (0..24).map(|_| PARTS[next(PARTS.len())]).collect())
-            .collect()
+        crate::detect::test_support::splices(PARTS, 0x5EED_0D0B, 300, 24)
     }
 
     #[test]
@@ -236,14 +233,8 @@ mod tests {
 
     #[test]
     fn cue_windows_find_what_a_full_scan_finds() {
-        let mut kept = 0;
-        let texts = crate::detect::test_support::prefilter_texts();
-        for text in texts.into_iter().chain(cue_texts()) {
-            let fast = crate::detect::test_support::found(&text, with_fold);
-            let full = crate::detect::test_support::found(&text, everywhere);
-            assert_eq!(fast, full, "in {text:?}");
-            kept += full.len();
-        }
+        let kept =
+            crate::detect::test_support::assert_same_finds(with_fold, everywhere, cue_texts());
         // the texts exercise the cue windows: many dates of birth are kept
         assert!(
             kept > 100,

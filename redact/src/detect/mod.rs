@@ -340,12 +340,30 @@ pub(crate) mod test_support {
             .filter_map(|p| std::fs::read_to_string(p).ok())
             .collect();
         assert!(texts.len() >= 10, "the leak corpus is missing from {dir}");
-        let mut next = random_below(0x9E37_79B9_7F4A_7C15);
-        for _ in 0..400 {
-            let t: String = (0..40).map(|_| PARTS[next(PARTS.len())]).collect();
-            texts.push(t);
-        }
+        texts.extend(splices(PARTS, 0x9E37_79B9_7F4A_7C15, 400, 40));
         texts
+    }
+
+    /// `count` texts, each `len` of `parts` picked at random (the same
+    /// texts on every run for the same `seed`).
+    pub(crate) fn splices(parts: &[&str], seed: u64, count: usize, len: usize) -> Vec<String> {
+        let mut next = random_below(seed);
+        (0..count)
+            .map(|_| (0..len).map(|_| parts[next(parts.len())]).collect())
+            .collect()
+    }
+
+    /// Checks that `fast` (a detector with a prefilter) finds exactly what
+    /// `full` (the same pattern tried everywhere) finds, in the prefilter
+    /// texts and in `more`; returns how many matches `full` found.
+    pub(crate) fn assert_same_finds(fast: Detector, full: Detector, more: Vec<String>) -> usize {
+        let mut kept = 0;
+        for text in prefilter_texts().into_iter().chain(more) {
+            let want = found(&text, full);
+            assert_eq!(found(&text, fast), want, "in {text:?}");
+            kept += want.len();
+        }
+        kept
     }
 
     /// The matches after overlap resolution, with their kinds.
