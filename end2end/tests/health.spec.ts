@@ -15,7 +15,10 @@ test('health page: node cards with trends, services, and the outage log', async 
     await expect(card.getByRole('img', { name: 'Memory used over time' })).toBeVisible();
   }
   await expect(page.getByTestId('service-spark-1-vllm').locator('.badge')).toHaveText('up');
-  await expect(page.getByTestId('queue-spark-1-vllm')).toContainText('waiting');
+  // vLLM's queue depth sits in its service's card
+  const queue = page.getByTestId('service-spark-1-vllm').getByTestId('queue-spark-1-vllm');
+  await expect(queue).toContainText('running');
+  await expect(queue).toContainText('waiting');
   await expect(page.getByRole('heading', { name: 'Outages' })).toBeVisible();
   // An empty log is one sentence, not an empty timeline beside an empty list; a log with
   // outages (a probe may have caught a blip) shows its table.

@@ -68,7 +68,7 @@ fn HealthView(report: HealthReport) -> impl IntoView {
             <ul class="services">
                 {status.services.into_iter().map(|s| {
                     let queue = queues.iter().find(|q| q.node == s.node && q.service == s.name).cloned();
-                    view! { <ServiceChip service=s />{queue.map(|q| view! { <QueueLine queue=q /> })} }
+                    view! { <ServiceChip service=s>{queue.map(|q| view! { <QueueLine queue=q /> })}</ServiceChip> }
                 }).collect_view()}
             </ul>
         </section>
@@ -97,14 +97,14 @@ fn HealthView(report: HealthReport) -> impl IntoView {
     }
 }
 
+/// vLLM's running and waiting requests, inside its service's card.
 #[component]
 fn QueueLine(queue: QueueDepth) -> impl IntoView {
     view! {
-        <li class="queue muted" data-testid=format!("queue-{}-{}", queue.node, queue.service)>
-            {queue.service.clone()} " queue on " {queue.node.clone()} ": "
-            <strong>{format!("{:.0}", queue.running)}</strong> " running, "
+        <div class="queue muted" data-testid=format!("queue-{}-{}", queue.node, queue.service)>
+            "Queue: " <strong>{format!("{:.0}", queue.running)}</strong> " running, "
             <strong>{format!("{:.0}", queue.waiting)}</strong> " waiting"
-        </li>
+        </div>
     }
 }
 

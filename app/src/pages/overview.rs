@@ -86,8 +86,12 @@ pub(crate) fn HealthBadge(health: Health) -> impl IntoView {
     view! { <span class=format!("badge {}", health.label())>{health.label()}</span> }
 }
 
+/// One service's card; `children` (the Health page's queue depth) go last.
 #[component]
-pub(crate) fn ServiceChip(service: ServiceStatus) -> impl IntoView {
+pub(crate) fn ServiceChip(
+    service: ServiceStatus,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     let latency = service.latency_ms.map(|ms| format!("{ms:.0} ms"));
     view! {
         <li class="service" data-testid=format!("service-{}-{}", service.node, service.name)>
@@ -99,6 +103,7 @@ pub(crate) fn ServiceChip(service: ServiceStatus) -> impl IntoView {
             {service.model.map(|m| view! { <div>"Model: " <span class="model">{m}</span></div> })}
             {latency.map(|l| view! { <div class="muted">"Latency " {l}</div> })}
             {service.error.map(|e| view! { <div class="error">{e}</div> })}
+            {children.map(|c| c())}
         </li>
     }
 }
