@@ -81,6 +81,10 @@ const ORG_SUFFIXES: &[&str] = &[
     "ltda",
 ];
 
+/// How many bytes of text per byte of patterns make a DFA pay for its
+/// build (see [`PatternSet::build_for`]).
+const DFA_TEXT_PER_PATTERN_BYTE: usize = 128;
+
 /// Collects patterns, merging duplicates.
 #[derive(Default)]
 pub(crate) struct PatternSet {
@@ -151,13 +155,13 @@ impl PatternSet {
         self.build_kind(AhoCorasickKind::ContiguousNFA)
     }
 
-    /// Like [`PatternSet::build`], for one search of `len` bytes: long
-    /// texts get a DFA, which costs more to build than an NFA but steps
-    /// through the text several times faster. Both report the same
-    /// matches.
+    /// Like [`PatternSet::build`], for one search of `len` bytes: texts
+    /// long against the patterns get a DFA, which steps through the text
+    /// faster than an NFA but costs more to build, in proportion to the
+    /// patterns' bytes. Both report the same matches.
     pub(crate) fn build_for(self, len: usize) -> Result<NameMatcher, RedactError> {
-        const DFA_FROM: usize = 64 * 1024;
-        if len >= DFA_FROM {
+        let pattern_bytes: usize = self.map.keys().map(|(_, p)| p.len()).sum();
+        if len >= DFA_TEXT_PER_PATTERN_BYTE * pattern_bytes {
             self.build_kind(AhoCorasickKind::DFA)
         } else {
             self.build()
@@ -237,6 +241,31 @@ mod tests {
             vec!["ALICE SMITH", "Alice", "Smith", "GLOBEX", "Globex Corporation", "ÉMILE"]
         );
         assert!(find(&m, "Alicex Smithy").is_empty());
+    }
+
+    #[test]
+    fn nfa_and_dfa_find_the_same() {
+        let set = || {
+            let mut p = PatternSet::default();
+            p.add_name(PiiKind::Person, "Alice Smith", None);
+            p.add_name(PiiKind::Person, "Ali Smithers", None);
+            p.add_name(PiiKind::Org, "Globex Corporation", None);
+            p.add_name(PiiKind::Person, "Émile Zola", None);
+            p
+        };
+        let text = "ALICE SMITH met Ali Smithers, alice smith and Smith at Globex; Smithers, \
+                    Alicex, ÉMILE and Zola's globex corporation. Ali Smith?";
+        let run = |kind| {
+            let m = set().build_kind(kind).unwrap_or_default();
+            let mut out = Vec::new();
+            m.find(text, &fold(text), true, &mut out);
+            out.iter()
+                .map(|c| (c.start, c.end, c.kind))
+                .collect::<Vec<_>>()
+        };
+        let nfa = run(AhoCorasickKind::ContiguousNFA);
+        assert!(nfa.len() >= 10, "{nfa:?}");
+        assert_eq!(run(AhoCorasickKind::DFA), nfa);
     }
 
     #[test]
