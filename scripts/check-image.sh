@@ -14,6 +14,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+source scripts/setup.sh   # for ensure_test_tools below; its `say` is replaced here
 IMAGE="${IMAGE:-spark-control:check}"
 NAME=spark-control-check
 PORT=9997
@@ -74,7 +75,6 @@ start
 docker rm -f "$NAME" >/dev/null
 
 say "Playwright suite against the container"
-source scripts/setup.sh
 ensure_test_tools
 (cd end2end && E2E_IMAGE="$IMAGE" E2E_CLIENT_ADDR="$gateway" npx playwright test)
 say "image $IMAGE: all checks passed"
