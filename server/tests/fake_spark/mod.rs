@@ -122,7 +122,33 @@ impl FakeSpark {
         std::fs::write(path.join("authorized_keys"), format!("{authorized_key}\n")).unwrap();
         set_mode(&path.join("authorized_keys"), 0o644);
 
-        let port = spark_sim::endpoint::free_port(Ipv4Addr::LOCALHOST).unwrap();
+        let mut spark = Self {
+            name: name.to_string(),
+            port: 0,
+            user,
+            dir,
+            sshd: None,
+            starts: 0,
+        };
+        spark.new_host_key();
+        // A free port can be taken by another test between the probe that found it and sshd's
+        // bind: then sshd exits at once, and another port is tried.
+        for _ in 0..5 {
+            spark.port = spark_sim::endpoint::free_port(Ipv4Addr::LOCALHOST).unwrap();
+            spark.write_config();
+            match spark.spawn() {
+                Ok(()) => return spark,
+                Err(log) if log.contains("Address already in use") => continue,
+                Err(log) => panic!("sshd for {name} exited: {log}"),
+            }
+        }
+        panic!("sshd for {name}: every port tried was taken before sshd could bind it");
+    }
+
+    /// Writes sshd's configuration for the current port.
+    fn write_config(&self) {
+        let path = self.dir.path();
+        let (port, user) = (self.port, &self.user);
         let config = format!(
             "ListenAddress 127.0.0.1\n\
              Port {port}\n\
@@ -140,18 +166,6 @@ impl FakeSpark {
             dir = path.display()
         );
         std::fs::write(path.join("sshd_config"), config).unwrap();
-
-        let mut spark = Self {
-            name: name.to_string(),
-            port,
-            user,
-            dir,
-            sshd: None,
-            starts: 0,
-        };
-        spark.new_host_key();
-        spark.spawn();
-        spark
     }
 
     /// The host key sshd offers, `ssh-ed25519 AAAA…` (what a cluster file pins).
@@ -195,7 +209,9 @@ impl FakeSpark {
         if new_host_key {
             self.new_host_key();
         }
-        self.spawn();
+        if let Err(log) = self.spawn() {
+            panic!("sshd for {} exited on restart: {log}", self.name);
+        }
     }
 
     fn new_host_key(&self) {
@@ -215,7 +231,8 @@ impl FakeSpark {
         self.dir.path().join(format!("sshd-{}.log", self.starts))
     }
 
-    fn spawn(&mut self) {
+    /// Starts sshd and waits until it listens; `Err` holds its log when it exits first.
+    fn spawn(&mut self) -> Result<(), String> {
         self.starts += 1;
         let log = self.log_path();
         let mut sshd = Command::new(SSHD)
@@ -233,7 +250,7 @@ impl FakeSpark {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.log().contains("Server listening on") {
             if let Some(status) = sshd.try_wait().unwrap() {
-                panic!("sshd for {} exited ({status}): {}", self.name, self.log());
+                return Err(format!("({status}) {}", self.log()));
             }
             assert!(
                 Instant::now() < deadline,
@@ -244,6 +261,7 @@ impl FakeSpark {
             std::thread::sleep(Duration::from_millis(20));
         }
         self.sshd = Some(sshd);
+        Ok(())
     }
 }
 
