@@ -131,12 +131,10 @@ const LOWER_SUFFIXES: &[&str] = &[
 /// non-ASCII byte is in it (case-insensitive words also match non-ASCII
 /// look-alikes such as `ſ` for `s`, so such a word is not ruled out here).
 fn word_at(b: &[u8], i: usize) -> Option<(&[u8], usize)> {
-    let mut end = i;
-    while end < b.len() && (b[end].is_ascii_alphabetic() || !b[end].is_ascii()) {
-        if !b[end].is_ascii() {
-            return None;
-        }
-        end += 1;
+    let rest = b.get(i..).unwrap_or_default();
+    let end = i + rest.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    if b.get(end).is_some_and(|c| !c.is_ascii()) {
+        return None;
     }
     Some((&b[i..end], end))
 }
