@@ -201,6 +201,7 @@ fn fold_collapsed_ascii(s: &str) -> String {
 }
 
 /// Collapses runs of whitespace to one space and trims.
+#[cfg(test)]
 pub(crate) fn collapse_ws(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for part in s.split_whitespace() {

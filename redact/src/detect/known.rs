@@ -1,5 +1,5 @@
-//! Name lists matched with Aho-Corasick in one pass over the case-folded
-//! text: the caller's known people and organisations (built once per
+//! Name lists matched in one pass over the words of the case-folded text:
+//! the caller's known people and organisations (built once per
 //! [`crate::Scrubber`]) and names learned in the session (built per call).
 //!
 //! Patterns for a person are the full name, its first and last word and any
@@ -10,14 +10,28 @@
 //! does not swallow prose. Matches must be whole words (scripts without
 //! spaces excepted). Overlapping matches are all reported; resolution picks
 //! the longest.
+//!
+//! A whole-word match of a pattern that begins with a word character starts
+//! where a run of word characters starts, and that run is the pattern's
+//! first word; so the search looks each word of the text up once in a hash
+//! table of first words and compares the few patterns found there. That is
+//! one hash per word instead of an automaton stepping through every byte,
+//! and building the table costs one insert per pattern, which matters for
+//! the learned names: they are compiled again on every call. The patterns
+//! a word start cannot find (those that begin with punctuation or hold a
+//! character of a script written without spaces, where a match needs no
+//! word boundary) are searched with Aho-Corasick, as all patterns once were.
 
 use super::{Candidate, Source};
 use crate::error::RedactError;
 use crate::names::is_stopword;
 use crate::placeholder::PiiKind;
-use crate::text::{collapse_ws, fold_collapsed, is_word_bounded};
+use crate::text::{fold_collapsed, is_unspaced_script, is_word_bounded, is_word_char};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use foldhash::HashMap;
+use foldhash::fast::RandomState;
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
+use std::ops::Range;
 
 /// One pattern's meaning.
 #[derive(Clone, Copy, Debug)]
@@ -29,11 +43,41 @@ struct PatInfo {
     owner: Option<u32>,
 }
 
+/// End of a chain of patterns sharing a first word.
+const NO_PATTERN: u32 = u32::MAX;
+
+/// A pattern found by its first word.
+#[derive(Clone, Debug)]
+struct WordPattern {
+    /// Folded, whitespace collapsed.
+    text: String,
+    info: PatInfo,
+    /// The next pattern with the same first word, or [`NO_PATTERN`].
+    next: u32,
+}
+
+/// The patterns sharing one first word: a chain through
+/// [`WordPattern::next`].
+#[derive(Clone, Copy, Debug)]
+struct FirstWord {
+    head: u32,
+    len: u32,
+}
+
 /// A compiled set of name patterns.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NameMatcher {
-    ac: Option<AhoCorasick>,
-    info: Vec<PatInfo>,
+    words: Vec<WordPattern>,
+    /// Chains of `words` by first word. Its keys come from the caller's
+    /// text: the hasher has a per-instance random seed.
+    by_first_word: HashTable<FirstWord>,
+    hasher: RandomState,
+    /// The [`Sketch`] of every first word: most words of a text are
+    /// nobody's first word, and this rules them out before any hashing.
+    sketch: Sketch,
+    /// The patterns a word start cannot find, with their meanings.
+    rest: Option<AhoCorasick>,
+    rest_info: Vec<PatInfo>,
 }
 
 /// Legal-form suffixes removed to get an organisation's short name.
@@ -81,40 +125,51 @@ const ORG_SUFFIXES: &[&str] = &[
     "ltda",
 ];
 
-/// How many bytes of text per byte of patterns make a DFA pay for its
-/// build (see [`PatternSet::build_for`]).
+/// How many bytes of text per byte of automaton patterns make a DFA pay
+/// for its build (see [`PatternSet::build_for`]).
 const DFA_TEXT_PER_PATTERN_BYTE: usize = 128;
 
 /// Collects patterns, merging duplicates.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct PatternSet {
-    map: HashMap<(PiiKind, String), PatInfo>,
+    map: hashbrown::HashMap<(PiiKind, String), PatInfo, RandomState>,
+}
+
+/// A borrowed key of [`PatternSet`]'s map, hashed as the owned one is
+/// (a tuple hashes its fields in order; `&str` as `String`).
+#[derive(Hash)]
+struct PatternKey<'p>(PiiKind, &'p str);
+
+impl hashbrown::Equivalent<(PiiKind, String)> for PatternKey<'_> {
+    fn equivalent(&self, key: &(PiiKind, String)) -> bool {
+        self.0 == key.0 && self.1 == key.1
+    }
 }
 
 impl PatternSet {
+    /// Adds one folded, whitespace-collapsed pattern.
     fn add(&mut self, kind: PiiKind, folded: &str, owner: Option<u32>) {
-        let folded = collapse_ws(folded);
         let letters = folded.chars().filter(|c| c.is_alphabetic()).count();
         if letters < 2 {
             return;
         }
         let multi_word = folded.contains(' ');
-        if !multi_word && is_stopword(&folded) {
+        if !multi_word && is_stopword(folded) {
             return;
         }
-        let info = PatInfo {
-            kind,
-            multi_word,
-            owner,
-        };
-        self.map
-            .entry((kind, folded))
-            .and_modify(|e| {
-                if e.owner != owner {
-                    e.owner = None;
-                }
-            })
-            .or_insert(info);
+        // most parts recur (first names, surnames): look before allocating
+        match self.map.get_mut(&PatternKey(kind, folded)) {
+            Some(e) if e.owner != owner => e.owner = None,
+            Some(_) => {}
+            None => {
+                let info = PatInfo {
+                    kind,
+                    multi_word,
+                    owner,
+                };
+                self.map.insert((kind, folded.to_string()), info);
+            }
+        }
     }
 
     /// Adds a name with its parts (see the module docs).
@@ -124,13 +179,14 @@ impl PatternSet {
             return;
         }
         self.add(kind, &f, owner);
-        let words: Vec<&str> = f.split(' ').collect();
         match kind {
-            PiiKind::Person if words.len() >= 2 => {
+            PiiKind::Person if f.contains(' ') => {
+                let words: Vec<&str> = f.split(' ').collect();
                 self.add(kind, words[0], owner);
                 self.add(kind, words[words.len() - 1], owner);
             }
-            PiiKind::Org if words.len() >= 2 => {
+            PiiKind::Org if f.contains(' ') => {
+                let words: Vec<&str> = f.split(' ').collect();
                 let mut n = words.len();
                 while n > 1 && ORG_SUFFIXES.contains(&words[n - 1].trim_end_matches(',')) {
                     n -= 1;
@@ -152,66 +208,291 @@ impl PatternSet {
     }
 
     pub(crate) fn build(self) -> Result<NameMatcher, RedactError> {
-        self.build_kind(AhoCorasickKind::ContiguousNFA)
+        self.build_with(AhoCorasickKind::ContiguousNFA, true)
     }
 
-    /// Like [`PatternSet::build`], for one search of `len` bytes: texts
-    /// long against the patterns get a DFA, which steps through the text
-    /// faster than an NFA but costs more to build, in proportion to the
-    /// patterns' bytes. Both report the same matches.
+    /// Like [`PatternSet::build`], for one search of `len` bytes: when the
+    /// text is long against the patterns left to the automaton, that
+    /// automaton is a DFA, which steps through the text faster than an NFA
+    /// but costs more to build, in proportion to the patterns' bytes. Both
+    /// report the same matches.
     pub(crate) fn build_for(self, len: usize) -> Result<NameMatcher, RedactError> {
-        let pattern_bytes: usize = self.map.keys().map(|(_, p)| p.len()).sum();
-        if len >= DFA_TEXT_PER_PATTERN_BYTE * pattern_bytes {
-            self.build_kind(AhoCorasickKind::DFA)
+        let automaton_bytes: usize = self
+            .map
+            .keys()
+            .filter(|(_, p)| !by_first_word(p))
+            .map(|(_, p)| p.len())
+            .sum();
+        if len >= DFA_TEXT_PER_PATTERN_BYTE * automaton_bytes {
+            self.build_with(AhoCorasickKind::DFA, true)
         } else {
             self.build()
         }
     }
 
-    fn build_kind(self, kind: AhoCorasickKind) -> Result<NameMatcher, RedactError> {
-        if self.map.is_empty() {
-            return Ok(NameMatcher::default());
+    /// Builds the first-word table, and the automaton (of `kind`) for the
+    /// patterns it cannot hold; without `word_table`, the automaton for
+    /// all patterns (the tests compare the two).
+    fn build_with(
+        self,
+        kind: AhoCorasickKind,
+        word_table: bool,
+    ) -> Result<NameMatcher, RedactError> {
+        let mut m = NameMatcher {
+            words: Vec::with_capacity(self.map.len()),
+            ..NameMatcher::default()
+        };
+        let mut rest: Vec<((PiiKind, String), PatInfo)> = Vec::new();
+        for ((pkind, text), info) in self.map {
+            if !word_table || !by_first_word(&text) {
+                rest.push(((pkind, text), info));
+                continue;
+            }
+            m.add_word_pattern(text, info)?;
         }
-        let mut entries: Vec<((PiiKind, String), PatInfo)> = self.map.into_iter().collect();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let (pats, info): (Vec<String>, Vec<PatInfo>) =
-            entries.into_iter().map(|((_, p), i)| (p, i)).unzip();
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(kind))
-            .build(&pats)
-            .map_err(|e| RedactError::Matcher(e.to_string()))?;
-        Ok(NameMatcher { ac: Some(ac), info })
+        if !rest.is_empty() {
+            // a fixed pattern order: the same set always builds the same automaton
+            rest.sort_by(|a, b| a.0.cmp(&b.0));
+            let (pats, info): (Vec<String>, Vec<PatInfo>) =
+                rest.into_iter().map(|((_, p), i)| (p, i)).unzip();
+            let ac = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(kind))
+                .build(&pats)
+                .map_err(|e| RedactError::Matcher(e.to_string()))?;
+            m.rest = Some(ac);
+            m.rest_info = info;
+        }
+        Ok(m)
     }
+}
+
+/// Whether a whole-word match of folded pattern `p` starts where a word of
+/// the text starts (see [`WordRuns`]) and that word is `p`'s first word:
+/// true when `p` begins with a word character and holds no character of a
+/// script written without spaces (next to which no boundary is needed).
+fn by_first_word(p: &str) -> bool {
+    p.chars().next().is_some_and(is_word_char) && !p.chars().any(is_unspaced_script)
+}
+
+/// Byte length of `p`'s first word: its leading word characters.
+fn first_word_len(p: &str) -> usize {
+    p.find(|c: char| !is_word_char(c)).unwrap_or(p.len())
 }
 
 impl NameMatcher {
     pub(crate) fn is_empty(&self) -> bool {
-        self.ac.is_none()
+        self.words.is_empty() && self.rest.is_none()
+    }
+
+    fn first_word(&self, id: u32, len: u32) -> &str {
+        let p = &self.words[id as usize].text;
+        p.get(..len as usize).unwrap_or(p)
+    }
+
+    /// Chains `text` to the patterns sharing its first word.
+    fn add_word_pattern(&mut self, text: String, info: PatInfo) -> Result<(), RedactError> {
+        let too_many = || RedactError::Matcher("too many name patterns".into());
+        let id = u32::try_from(self.words.len())
+            .ok()
+            .filter(|&id| id != NO_PATTERN)
+            .ok_or_else(too_many)?;
+        let len = u32::try_from(first_word_len(&text)).map_err(|_| too_many())?;
+        let first = &text[..len as usize];
+        self.sketch.insert(first.as_bytes());
+        let hash = self.hasher.hash_one(first);
+        let (words, hasher) = (&self.words, &self.hasher);
+        let next = match self.by_first_word.find_mut(hash, |g| {
+            let p = &words[g.head as usize].text;
+            g.len == len && p.get(..g.len as usize) == Some(first)
+        }) {
+            Some(group) => std::mem::replace(&mut group.head, id),
+            None => {
+                self.by_first_word
+                    .insert_unique(hash, FirstWord { head: id, len }, |g| {
+                        let p = &words[g.head as usize].text;
+                        hasher.hash_one(p.get(..g.len as usize).unwrap_or(p))
+                    });
+                NO_PATTERN
+            }
+        };
+        self.words.push(WordPattern { text, info, next });
+        Ok(())
     }
 
     /// Finds all whole-word matches in `text` (`folded` is [`crate::text::fold`] of it).
     pub(crate) fn find(&self, text: &str, folded: &str, learned: bool, out: &mut Vec<Candidate>) {
-        let Some(ac) = &self.ac else { return };
-        for m in ac.find_overlapping_iter(folded) {
-            let info = self.info[m.pattern().as_usize()];
-            let (s, e) = (m.start(), m.end());
-            if !text.is_char_boundary(s)
-                || !text.is_char_boundary(e)
-                || !is_word_bounded(text, s, e)
-            {
-                continue;
+        if !self.words.is_empty() {
+            for run in WordRuns::new(folded) {
+                let word = &folded[run.clone()];
+                if !self.sketch.may_hold(word.as_bytes()) {
+                    continue;
+                }
+                let hash = self.hasher.hash_one(word);
+                let found = self.by_first_word.find(hash, |g| {
+                    g.len as usize == word.len() && self.first_word(g.head, g.len) == word
+                });
+                let Some(group) = found else { continue };
+                // every pattern of the chain starts with `word`: compare the
+                // rest, which mostly differs within its first two bytes
+                let after = &folded.as_bytes()[run.end..];
+                let mut id = group.head;
+                while let Some(p) = self.words.get(id as usize) {
+                    let tail = &p.text.as_bytes()[word.len()..];
+                    if tail.len() <= after.len() && tail.iter().zip(after).all(|(a, b)| a == b) {
+                        report(text, run.start, run.end + tail.len(), p.info, learned, out);
+                    }
+                    id = p.next;
+                }
             }
-            if !info.multi_word && text[s..].chars().next().is_some_and(char::is_lowercase) {
-                continue;
-            }
-            let source = match (learned, info.owner) {
-                (true, _) => Source::Learned,
-                (false, Some(o)) => Source::Known(o),
-                (false, None) => Source::Learned,
-            };
-            out.push(Candidate::new(s, e, info.kind, source));
         }
+        if let Some(ac) = &self.rest {
+            for m in ac.find_overlapping_iter(folded) {
+                let info = self.rest_info[m.pattern().as_usize()];
+                report(text, m.start(), m.end(), info, learned, out);
+            }
+        }
+    }
+}
+
+/// Adds a match of a pattern with `info` at `[s, e)` when it is a whole
+/// word and, for a single word, capitalised.
+fn report(text: &str, s: usize, e: usize, info: PatInfo, learned: bool, out: &mut Vec<Candidate>) {
+    if !text.is_char_boundary(s) || !text.is_char_boundary(e) || !is_word_bounded(text, s, e) {
+        return;
+    }
+    if !info.multi_word && text[s..].chars().next().is_some_and(char::is_lowercase) {
+        return;
+    }
+    let source = match (learned, info.owner) {
+        (true, _) => Source::Learned,
+        (false, Some(o)) => Source::Known(o),
+        (false, None) => Source::Learned,
+    };
+    out.push(Candidate::new(s, e, info.kind, source));
+}
+
+/// A 4096-bit set of words by their length and first and last bytes: a
+/// word whose bit is clear is not in the set; one whose bit is set may be.
+/// Testing a bit costs a few instructions, hashing a word a few dozen.
+#[derive(Clone, Debug)]
+struct Sketch(Box<[u64; 64]>);
+
+impl Default for Sketch {
+    fn default() -> Self {
+        Sketch(Box::new([0; 64]))
+    }
+}
+
+impl Sketch {
+    /// The bit of a non-empty word.
+    fn bit(w: &[u8]) -> usize {
+        let (first, last) = (w[0] as u32, w[w.len() - 1] as u32);
+        let key = (first << 16) | (last << 8) | (w.len() as u32 & 0xff);
+        (key.wrapping_mul(0x9E37_79B1) >> 20) as usize
+    }
+
+    fn insert(&mut self, w: &[u8]) {
+        if !w.is_empty() {
+            let b = Self::bit(w);
+            self.0[b / 64] |= 1 << (b % 64);
+        }
+    }
+
+    fn may_hold(&self, w: &[u8]) -> bool {
+        !w.is_empty() && {
+            let b = Self::bit(w);
+            self.0[b / 64] & (1 << (b % 64)) != 0
+        }
+    }
+}
+
+/// What a byte says about word runs: an ASCII word character (letter,
+/// digit, `_`), another ASCII character, or part of a non-ASCII char, which
+/// must be decoded to know.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ByteClass {
+    Word,
+    Gap,
+    NonAscii,
+}
+
+const BYTE_CLASS: [ByteClass; 256] = {
+    let mut t = [ByteClass::NonAscii; 256];
+    let mut b = 0;
+    while b < 0x80 {
+        let word = (b as u8).is_ascii_alphanumeric() || b == b'_' as usize;
+        t[b] = if word {
+            ByteClass::Word
+        } else {
+            ByteClass::Gap
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The runs of word characters of a text, without the characters of
+/// scripts written without spaces, which end a run. Every whole-word match
+/// of a pattern [`by_first_word`] accepts starts at one of them.
+struct WordRuns<'t> {
+    text: &'t str,
+    pos: usize,
+}
+
+impl<'t> WordRuns<'t> {
+    fn new(text: &'t str) -> Self {
+        WordRuns { text, pos: 0 }
+    }
+
+    /// Moves past the bytes of class `class` from the current position.
+    fn skip(&mut self, class: ByteClass) {
+        let rest = self.text.as_bytes().get(self.pos..).unwrap_or_default();
+        self.pos += rest
+            .iter()
+            .position(|&b| BYTE_CLASS[usize::from(b)] != class)
+            .unwrap_or(rest.len());
+    }
+
+    /// At a non-ASCII char: whether it belongs in a run, and its length.
+    fn non_ascii(&self) -> (bool, usize) {
+        match self.text.get(self.pos..).and_then(|s| s.chars().next()) {
+            Some(c) => (is_word_char(c) && !is_unspaced_script(c), c.len_utf8()),
+            None => (false, 1),
+        }
+    }
+}
+
+impl Iterator for WordRuns<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        let b = self.text.as_bytes();
+        // to the next char that can start a run
+        let start = loop {
+            self.skip(ByteClass::Gap);
+            match BYTE_CLASS[usize::from(*b.get(self.pos)?)] {
+                ByteClass::Word => break self.pos,
+                _ => match self.non_ascii() {
+                    (true, _) => break self.pos,
+                    (false, len) => self.pos += len,
+                },
+            }
+        };
+        // through its end
+        loop {
+            self.skip(ByteClass::Word);
+            match b.get(self.pos) {
+                Some(&c) if BYTE_CLASS[usize::from(c)] == ByteClass::NonAscii => {
+                    match self.non_ascii() {
+                        (true, len) => self.pos += len,
+                        (false, _) => break,
+                    }
+                }
+                _ => break,
+            }
+        }
+        Some(start..self.pos)
     }
 }
 
@@ -243,29 +524,238 @@ mod tests {
         assert!(find(&m, "Alicex Smithy").is_empty());
     }
 
+    /// Names whose forms reach every path of the search: plain and
+    /// accented words, apostrophes, hyphens, digits and `_` inside, legal
+    /// forms with dots, one word that is another's prefix, and the ones left
+    /// to the automaton (a leading apostrophe or bracket, Chinese and Thai
+    /// letters).
+    fn odd_names() -> PatternSet {
+        let mut p = PatternSet::default();
+        let people = [
+            "Alice Smith",
+            "Ali Smithers",
+            "Émile Zola",
+            "Jean-Luc Picard",
+            "Seán O'Brien",
+            "Gerard 't Hooft",
+            "'t Hooft",
+            "José Núñez",
+            "Jose\u{301} Nun\u{303}ez",
+            "Straße Weiß",
+            "İlker Çağlar",
+            "Anna_Maria Lopez",
+            "R2 Unit",
+            "王小明",
+            "Smith王",
+            "สมชาย ใจดี",
+            "Mary  Ann   Lee",
+        ];
+        for (i, n) in people.iter().enumerate() {
+            p.add_name(PiiKind::Person, n, Some(i as u32));
+        }
+        for (i, n) in [
+            "Globex Corporation",
+            "Acme Co.",
+            "(Initech) Ltd",
+            "3M Company",
+            "Smith & Sons",
+        ]
+        .iter()
+        .enumerate()
+        {
+            p.add_name(PiiKind::Org, n, Some(100 + i as u32));
+        }
+        p
+    }
+
+    /// Every match `m` reports in `text`, sorted.
+    fn all_matches(
+        m: &NameMatcher,
+        text: &str,
+        learned: bool,
+    ) -> Vec<(usize, usize, PiiKind, Source)> {
+        let mut out = Vec::new();
+        m.find(text, &fold(text), learned, &mut out);
+        let mut v: Vec<_> = out
+            .iter()
+            .map(|c| (c.start, c.end, c.kind, c.source))
+            .collect();
+        v.sort_by_key(|&(s, e, k, src)| (s, e, k, format!("{src:?}")));
+        v
+    }
+
+    /// Texts for the search: the prefilter texts and random splices of the
+    /// names' parts, their case variants and what can stand beside a name.
+    fn name_texts() -> Vec<String> {
+        const PARTS: &[&str] = &[
+            "Alice",
+            "alice",
+            "ALICE",
+            "Smith",
+            "smith",
+            "Smiths",
+            "Smithers",
+            "Ali",
+            "Alice Smith",
+            "alice  smith",
+            "Alice\nSmith",
+            "Émile",
+            "ÉMILE",
+            "Zola's",
+            "Jean-Luc",
+            "Jean",
+            "Luc",
+            "Picard",
+            "O'Brien",
+            "Seán",
+            "SEÁN",
+            "'t Hooft",
+            "Hooft",
+            "Gerard",
+            "José",
+            "JOSÉ",
+            "Jose\u{301}",
+            "Núñez",
+            "Straße",
+            "STRASSE",
+            "Weiß",
+            "İlker",
+            "ilker",
+            "Çağlar",
+            "Anna_Maria",
+            "Anna",
+            "Lopez",
+            "R2",
+            "Unit",
+            "王小明",
+            "小明",
+            "王",
+            "先生",
+            "สมชาย",
+            "ใจดี",
+            "Mary Ann Lee",
+            "Mary",
+            "Lee",
+            "Globex",
+            "GLOBEX corporation",
+            "Acme",
+            "Acme Co.",
+            "Co",
+            "(Initech)",
+            "Initech",
+            "3M",
+            "3m",
+            "Company",
+            "Smith & Sons",
+            "&",
+            " ",
+            " ",
+            " ",
+            "  ",
+            "\n",
+            ".",
+            ",",
+            "'",
+            "’",
+            "-",
+            "_",
+            "(",
+            ")",
+            "x",
+            "7",
+            "é",
+            "\u{301}",
+            "the",
+        ];
+        let mut texts = crate::detect::test_support::prefilter_texts();
+        texts.extend(crate::detect::test_support::splices(
+            PARTS,
+            0x0A11_CE5E,
+            600,
+            24,
+        ));
+        texts
+    }
+
+    #[test]
+    fn word_table_finds_what_an_automaton_finds() {
+        let table = odd_names().build().unwrap_or_default();
+        assert!(table.rest.is_some(), "no pattern left to the automaton");
+        assert!(
+            table.words.len() > 20,
+            "{} word patterns",
+            table.words.len()
+        );
+        let automaton = odd_names()
+            .build_with(AhoCorasickKind::ContiguousNFA, false)
+            .unwrap_or_default();
+        assert!(automaton.words.is_empty());
+        let mut matches = 0;
+        for text in name_texts() {
+            for learned in [false, true] {
+                let want = all_matches(&automaton, &text, learned);
+                assert_eq!(all_matches(&table, &text, learned), want, "in {text:?}");
+                matches += want.len();
+            }
+        }
+        assert!(
+            matches > 3_000,
+            "only {matches} matches: the texts miss the names"
+        );
+    }
+
     #[test]
     fn nfa_and_dfa_find_the_same() {
-        let set = || {
-            let mut p = PatternSet::default();
-            p.add_name(PiiKind::Person, "Alice Smith", None);
-            p.add_name(PiiKind::Person, "Ali Smithers", None);
-            p.add_name(PiiKind::Org, "Globex Corporation", None);
-            p.add_name(PiiKind::Person, "Émile Zola", None);
-            p
+        let run = |kind, text: &str| {
+            let m = odd_names().build_with(kind, false).unwrap_or_default();
+            all_matches(&m, text, true)
         };
-        let text = "ALICE SMITH met Ali Smithers, alice smith and Smith at Globex; Smithers, \
-                    Alicex, ÉMILE and Zola's globex corporation. Ali Smith?";
-        let run = |kind| {
-            let m = set().build_kind(kind).unwrap_or_default();
-            let mut out = Vec::new();
-            m.find(text, &fold(text), true, &mut out);
-            out.iter()
-                .map(|c| (c.start, c.end, c.kind))
+        for text in name_texts().iter().step_by(7) {
+            let nfa = run(AhoCorasickKind::ContiguousNFA, text);
+            assert_eq!(run(AhoCorasickKind::DFA, text), nfa, "in {text:?}");
+        }
+    }
+
+    /// The search folds the text once and finds word runs in the folded
+    /// text, while whole-word checks read the original: that agrees only
+    /// because folding never changes whether a char is a word char or one
+    /// of a script written without spaces.
+    #[test]
+    fn folding_keeps_word_chars() {
+        use crate::text::fold_char;
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let f = fold_char(c);
+            assert_eq!(is_word_char(f), is_word_char(c), "{c:?} folds to {f:?}");
+            assert_eq!(is_unspaced_script(f), is_unspaced_script(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn word_runs() {
+        let runs = |t: &str| {
+            WordRuns::new(t)
+                .map(|r| t[r].to_string())
                 .collect::<Vec<_>>()
         };
-        let nfa = run(AhoCorasickKind::ContiguousNFA);
-        assert!(nfa.len() >= 10, "{nfa:?}");
-        assert_eq!(run(AhoCorasickKind::DFA), nfa);
+        assert_eq!(
+            runs("Seán O'Brien_2, 王小明先生 Smith王 (x) é\u{301}"),
+            vec!["Seán", "O", "Brien_2", "Smith", "x", "é"]
+        );
+        assert!(runs(" ,.;王").is_empty());
+    }
+
+    #[test]
+    fn sketch_holds_what_was_inserted() {
+        let mut s = Sketch::default();
+        for w in ["alice", "a", "straße", "王"] {
+            s.insert(w.as_bytes());
+            assert!(s.may_hold(w.as_bytes()), "{w}");
+        }
+        assert!(!s.may_hold(b""));
+        let misses = (0..1000)
+            .filter(|i| !s.may_hold(format!("w{i}x").as_bytes()))
+            .count();
+        assert!(misses > 950, "{misses} of 1000 ruled out");
     }
 
     #[test]
