@@ -3,9 +3,11 @@
 //! heuristics use — names that are also ordinary words, titles, cue words
 //! and capitalised words that are not names.
 //!
-//! Lookups go through hash sets built once on first use.
+//! Every list feeds one table, the lexicon, built once on first use: a
+//! lowercase word maps to the set of lists it is in ([`list`] bits), so a
+//! word is hashed once however many lists a caller asks about.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
@@ -32,7 +34,36 @@ impl Hasher for Fnv {
     }
 }
 
-type WordSet = HashSet<&'static str, BuildHasherDefault<Fnv>>;
+/// Which lists a word is in: one bit per list.
+pub(crate) mod list {
+    /// In the given-name gazetteer.
+    pub(crate) const GIVEN: u32 = 1;
+    /// A given name that is also a common capitalised word.
+    pub(crate) const AMBIGUOUS: u32 = 1 << 1;
+    /// A capitalised word that is not a name.
+    pub(crate) const STOPWORD: u32 = 1 << 2;
+    pub(crate) const TITLE: u32 = 1 << 3;
+    pub(crate) const OPENER: u32 = 1 << 4;
+    pub(crate) const SIGNOFF: u32 = 1 << 5;
+    pub(crate) const HEADER: u32 = 1 << 6;
+    /// A single word after which a capitalised word is a name.
+    pub(crate) const PHRASE: u32 = 1 << 7;
+    pub(crate) const PARTICLE: u32 = 1 << 8;
+    /// `Jean-Luc`: a given name before a hyphen. Not in the lexicon: the
+    /// person heuristics work it out (see `detect::facts`).
+    pub(crate) const HYPHEN_GIVEN: u32 = 1 << 9;
+    // the words the multi-word cues look for
+    pub(crate) const YOU: u32 = 1 << 10;
+    pub(crate) const THANK: u32 = 1 << 11;
+    pub(crate) const AS: u32 = 1 << 12;
+    pub(crate) const KNOWN: u32 = 1 << 13;
+    pub(crate) const IS: u32 = 1 << 14;
+    pub(crate) const NAME: u32 = 1 << 15;
+    pub(crate) const ME: u32 = 1 << 16;
+    pub(crate) const CALL: u32 = 1 << 17;
+    /// A given name that is an ordinary lowercase word somewhere.
+    pub(crate) const LOWER_WORD: u32 = 1 << 18;
+}
 
 /// Common given names, lowercase.
 const GIVEN_NAMES: &str = "
@@ -167,19 +198,58 @@ welcome sorry great good fine right well
 const PARTICLES: &str =
     "van von der den de del della da di du la le dos das bin binti al el ben ter ten y e zu";
 
-fn set(words: &'static str) -> WordSet {
-    words.split_whitespace().collect()
+/// Single words after which a capitalised word is a name.
+const PHRASE_CUES: &str = "named m'appelle m’appelle llamo heiße heisse chiamo aka alias chamo";
+
+/// Every list with its bit, and the cue words that are a list of one.
+const LISTS: &[(&str, u32)] = &[
+    (GIVEN_NAMES, list::GIVEN),
+    (AMBIGUOUS, list::AMBIGUOUS),
+    (LOWER_WORDS, list::LOWER_WORD),
+    (TITLES, list::TITLE),
+    (OPENERS, list::OPENER),
+    (SIGNOFFS, list::SIGNOFF),
+    (HEADER_CUES, list::HEADER),
+    (STOPWORDS, list::STOPWORD),
+    (PARTICLES, list::PARTICLE),
+    (PHRASE_CUES, list::PHRASE),
+    ("you", list::YOU),
+    ("thank", list::THANK),
+    ("as", list::AS),
+    ("known", list::KNOWN),
+    ("is", list::IS),
+    ("name", list::NAME),
+    ("me", list::ME),
+    ("call", list::CALL),
+];
+
+/// Lowercase word → its [`list`] bits.
+static LEXICON: LazyLock<HashMap<&'static str, u32, BuildHasherDefault<Fnv>>> =
+    LazyLock::new(|| {
+        let mut map = HashMap::default();
+        for &(words, bit) in LISTS {
+            for w in words.split_whitespace() {
+                *map.entry(w).or_insert(0) |= bit;
+            }
+        }
+        map
+    });
+
+/// The [`list`] bits of lowercase word `lower` (0 for most words).
+pub(crate) fn lists_of(lower: &str) -> u32 {
+    if !FILTER.may_contain(lower) {
+        return 0;
+    }
+    LEXICON.get(lower).copied().unwrap_or(0)
 }
 
-static GIVEN: LazyLock<WordSet> = LazyLock::new(|| set(GIVEN_NAMES));
-
-/// A 64 Ki-bit filter over the gazetteer keyed by length, first two and
+/// A 64 Ki-bit filter over the lexicon keyed by length, first two and
 /// last byte: most words of prose are turned away by one bit test, before
-/// hashing. No false negatives (every name's bit is set). Built at compile
+/// hashing. No false negatives (every word's bit is set). Built at compile
 /// time, so a probe needs no lazy initialisation.
-struct GivenFilter([u64; 1 << 10]);
+struct Filter([u64; 1 << 10]);
 
-impl GivenFilter {
+impl Filter {
     const fn slot(w: &[u8]) -> usize {
         let (Some(&a), Some(&z)) = (w.first(), w.last()) else {
             return 0;
@@ -188,8 +258,17 @@ impl GivenFilter {
         let key = a as u32 | (b as u32) << 8 | (z as u32) << 16 | (w.len() as u32) << 24;
         (key.wrapping_mul(0x9E37_79B1) >> 16) as usize
     }
-    const fn new(words: &str) -> Self {
+    const fn new(lists: &[(&str, u32)]) -> Self {
         let mut bits = [0u64; 1 << 10];
+        let mut n = 0;
+        while n < lists.len() {
+            Self::add(&mut bits, lists[n].0);
+            n += 1;
+        }
+        Filter(bits)
+    }
+    /// Sets the bits of the whitespace-separated words of `words`.
+    const fn add(bits: &mut [u64; 1 << 10], words: &str) {
         let b = words.as_bytes();
         let mut i = 0;
         while i < b.len() {
@@ -208,7 +287,6 @@ impl GivenFilter {
             bits[slot / 64] |= 1 << (slot % 64);
             i = j;
         }
-        GivenFilter(bits)
     }
     fn may_contain(&self, w: &str) -> bool {
         let i = Self::slot(w.as_bytes());
@@ -216,67 +294,27 @@ impl GivenFilter {
     }
 }
 
-static GIVEN_FILTER: GivenFilter = GivenFilter::new(GIVEN_NAMES);
-static AMBIG: LazyLock<WordSet> = LazyLock::new(|| set(AMBIGUOUS));
-static LOWER: LazyLock<WordSet> = LazyLock::new(|| set(LOWER_WORDS));
-static TITLE: LazyLock<WordSet> = LazyLock::new(|| set(TITLES));
-static OPEN: LazyLock<WordSet> = LazyLock::new(|| set(OPENERS));
-static SIGNOFF: LazyLock<WordSet> = LazyLock::new(|| set(SIGNOFFS));
-static HEADER: LazyLock<WordSet> = LazyLock::new(|| set(HEADER_CUES));
-static STOP: LazyLock<WordSet> = LazyLock::new(|| set(STOPWORDS));
-static PARTICLE: LazyLock<WordSet> = LazyLock::new(|| set(PARTICLES));
+static FILTER: Filter = Filter::new(LISTS);
 
 /// Number of distinct given names in the gazetteer.
 pub fn gazetteer_len() -> usize {
-    GIVEN.len()
+    LEXICON
+        .values()
+        .filter(|&&bits| bits & list::GIVEN != 0)
+        .count()
 }
 
 /// `lower` is in the given-name gazetteer.
 pub(crate) fn is_given_name(lower: &str) -> bool {
-    GIVEN_FILTER.may_contain(lower) && GIVEN.contains(lower)
-}
-/// Needs a surname or a cue to count as a name.
-pub(crate) fn is_ambiguous(lower: &str) -> bool {
-    AMBIG.contains(lower)
+    lists_of(lower) & list::GIVEN != 0
 }
 /// May be matched in lowercase text.
 pub(crate) fn lowercase_ok(lower: &str) -> bool {
-    !LOWER.contains(lower) && !AMBIG.contains(lower) && lower.chars().count() >= 4
+    lists_of(lower) & (list::LOWER_WORD | list::AMBIGUOUS) == 0 && lower.chars().count() >= 4
 }
-pub(crate) fn is_title(lower: &str) -> bool {
-    TITLE.contains(lower)
-}
-pub(crate) fn is_opener(lower: &str) -> bool {
-    OPEN.contains(lower)
-}
-pub(crate) fn is_signoff(lower: &str) -> bool {
-    SIGNOFF.contains(lower)
-}
-pub(crate) fn is_header_cue(lower: &str) -> bool {
-    HEADER.contains(lower)
-}
+/// A capitalised word that is not a name.
 pub(crate) fn is_stopword(lower: &str) -> bool {
-    STOP.contains(lower)
-}
-/// Single words after which a capitalised word is a name:
-/// `named`, `m'appelle`, `llamo`, `heiße`, `chiamo`, `aka`, `alias`.
-pub(crate) fn is_phrase_cue(lower: &str) -> bool {
-    matches!(
-        lower,
-        "named"
-            | "m'appelle"
-            | "m’appelle"
-            | "llamo"
-            | "heiße"
-            | "heisse"
-            | "chiamo"
-            | "aka"
-            | "alias"
-            | "chamo"
-    )
-}
-pub(crate) fn is_particle(lower: &str) -> bool {
-    PARTICLE.contains(lower)
+    lists_of(lower) & list::STOPWORD != 0
 }
 
 #[cfg(test)]
@@ -293,7 +331,16 @@ mod tests {
             assert_eq!(w, w.to_lowercase(), "{w}");
         }
         assert!(is_given_name("alice") && is_given_name("priya") && is_given_name("josé"));
-        assert!(is_ambiguous("may") && !is_ambiguous("alice"));
+        let ambiguous = |w| lists_of(w) & list::AMBIGUOUS != 0;
+        assert!(ambiguous("may") && !ambiguous("alice"));
+        assert!(is_stopword("the") && lists_of("named") & list::PHRASE != 0);
+        assert_eq!(lists_of("dr"), list::TITLE | list::STOPWORD);
+        // every word of every list is found, through the filter
+        for &(words, bit) in LISTS {
+            for w in words.split_whitespace() {
+                assert!(lists_of(w) & bit != 0, "{w}");
+            }
+        }
         assert!(lowercase_ok("alice") && !lowercase_ok("bob") && !lowercase_ok("ian"));
     }
 }

@@ -9,10 +9,7 @@
 //! answers per spelling and a repeat costs one hash probe. Every answer
 //! depends on the word alone, so caching changes no result.
 
-use crate::names::{
-    is_ambiguous, is_given_name, is_header_cue, is_opener, is_particle, is_phrase_cue, is_signoff,
-    is_stopword, is_title,
-};
+use crate::names::{is_given_name, lists_of};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -85,29 +82,9 @@ pub(crate) fn capitalised(s: Style) -> bool {
     matches!(s, Style::Title | Style::Upper)
 }
 
-/// Facts about a word's lowercase form, one bit each.
-pub(crate) mod fact {
-    pub(crate) const GIVEN: u32 = 1;
-    pub(crate) const AMBIGUOUS: u32 = 1 << 1;
-    pub(crate) const STOPWORD: u32 = 1 << 2;
-    pub(crate) const TITLE: u32 = 1 << 3;
-    pub(crate) const OPENER: u32 = 1 << 4;
-    pub(crate) const SIGNOFF: u32 = 1 << 5;
-    pub(crate) const HEADER: u32 = 1 << 6;
-    pub(crate) const PHRASE: u32 = 1 << 7;
-    pub(crate) const PARTICLE: u32 = 1 << 8;
-    /// `Jean-Luc`: a given name before a hyphen.
-    pub(crate) const HYPHEN_GIVEN: u32 = 1 << 9;
-    // the words the multi-word cues look for
-    pub(crate) const YOU: u32 = 1 << 10;
-    pub(crate) const THANK: u32 = 1 << 11;
-    pub(crate) const AS: u32 = 1 << 12;
-    pub(crate) const KNOWN: u32 = 1 << 13;
-    pub(crate) const IS: u32 = 1 << 14;
-    pub(crate) const NAME: u32 = 1 << 15;
-    pub(crate) const ME: u32 = 1 << 16;
-    pub(crate) const CALL: u32 = 1 << 17;
-}
+/// Facts about a word's lowercase form, one bit each: the word lists it is
+/// in (see [`crate::names::list`]).
+pub(crate) use crate::names::list as fact;
 
 /// What is known about one spelling of a word.
 #[derive(Clone, Copy, Debug)]
@@ -118,35 +95,28 @@ pub(crate) struct Facts {
 
 impl Facts {
     fn of(w: &str) -> Self {
-        let lw = w.to_lowercase();
-        let lw = lw.as_str();
-        let checks: [(bool, u32); 18] = [
-            (is_given_name(lw), fact::GIVEN),
-            (is_ambiguous(lw), fact::AMBIGUOUS),
-            (is_stopword(lw), fact::STOPWORD),
-            (is_title(lw), fact::TITLE),
-            (is_opener(lw), fact::OPENER),
-            (is_signoff(lw), fact::SIGNOFF),
-            (is_header_cue(lw), fact::HEADER),
-            (is_phrase_cue(lw), fact::PHRASE),
-            (is_particle(lw), fact::PARTICLE),
-            (hyphenated_given(lw), fact::HYPHEN_GIVEN),
-            (lw == "you", fact::YOU),
-            (lw == "thank", fact::THANK),
-            (lw == "as", fact::AS),
-            (lw == "known", fact::KNOWN),
-            (lw == "is", fact::IS),
-            (lw == "name", fact::NAME),
-            (lw == "me", fact::ME),
-            (lw == "call", fact::CALL),
-        ];
-        let flags = checks
-            .iter()
-            .filter(|(yes, _)| *yes)
-            .fold(0, |acc, (_, bit)| acc | bit);
+        // short ASCII words (nearly all) are lowercased on the stack
+        let mut buf = [0u8; 32];
+        let heap;
+        let lower = match buf.get_mut(..w.len()) {
+            Some(b) if w.is_ascii() => {
+                b.copy_from_slice(w.as_bytes());
+                b.make_ascii_lowercase();
+                std::str::from_utf8(b).unwrap_or_default()
+            }
+            _ => {
+                heap = w.to_lowercase();
+                heap.as_str()
+            }
+        };
+        let hyphen_given = if hyphenated_given(lower) {
+            fact::HYPHEN_GIVEN
+        } else {
+            0
+        };
         Facts {
             style: style(w),
-            flags,
+            flags: lists_of(lower) | hyphen_given,
         }
     }
 
