@@ -127,12 +127,13 @@ impl TryFrom<SessionDoc> for Session {
             *slot = (*slot).max(e.number.saturating_add(1));
             s.max_variants = s.max_variants.max(e.forms.len() as u32);
             for f in &e.forms {
-                s.by_key[e.kind.index()]
-                    .entry(key_of(e.kind, f))
-                    .or_insert(idx);
+                let key = key_of(e.kind, f);
+                if e.kind == PiiKind::Person {
+                    s.index_parts(idx, &key);
+                }
+                s.by_key[e.kind.index()].entry(key).or_insert(idx);
             }
             s.entities.push(e);
-            s.index_parts(idx);
         }
         Ok(s)
     }
@@ -258,19 +259,22 @@ impl Session {
                 idx
             }
         };
-        if exact.is_none() {
-            self.by_key[kind.index()].entry(key).or_insert(idx);
-        }
         let e = &mut self.entities[idx];
         let pos = match e.forms.iter().position(|f| f == surface) {
             Some(p) => p,
             None => {
                 e.forms.push(surface.to_string());
+                let pos = e.forms.len() - 1;
                 self.max_variants = self.max_variants.max(e.forms.len() as u32);
-                self.index_parts(idx);
-                self.entities[idx].forms.len() - 1
+                if kind == PiiKind::Person {
+                    self.index_parts(idx, &key);
+                }
+                pos
             }
         };
+        if exact.is_none() {
+            self.by_key[kind.index()].entry(key).or_insert(idx);
+        }
         let e = &self.entities[idx];
         Ok(Placeholder {
             kind,
@@ -279,25 +283,21 @@ impl Session {
         })
     }
 
-    /// Records first/last words of the entity's multi-word person forms.
-    fn index_parts(&mut self, idx: usize) {
-        let e = &self.entities[idx];
-        if e.kind != PiiKind::Person {
+    /// Records the first and last word of a multi-word person form (by its
+    /// `key`) as parts of entity `idx`. Each form is recorded once, when it
+    /// is added (or loaded).
+    fn index_parts(&mut self, idx: usize, key: &str) {
+        let Some((first, _)) = key.split_once(' ') else {
             return;
-        }
-        let mut parts = Vec::new();
-        for f in &e.forms {
-            let k = key_of(PiiKind::Person, f);
-            let words: Vec<&str> = k.split(' ').collect();
-            if words.len() >= 2 {
-                parts.push(words[0].to_string());
-                parts.push(words[words.len() - 1].to_string());
-            }
-        }
-        for p in parts {
-            let v = self.person_parts.entry(p).or_default();
-            if !v.contains(&idx) {
-                v.push(idx);
+        };
+        let last = key.rsplit_once(' ').map_or(key, |(_, l)| l);
+        for part in [first, last] {
+            match self.person_parts.get_mut(part) {
+                Some(v) if v.contains(&idx) => {}
+                Some(v) => v.push(idx),
+                None => {
+                    self.person_parts.insert(part.to_string(), vec![idx]);
+                }
             }
         }
     }
