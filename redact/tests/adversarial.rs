@@ -111,6 +111,34 @@ fn hundred_thousand_known_names() {
 }
 
 #[test]
+fn thousands_of_people_with_one_first_name() {
+    // 10,000 people called John are learned ("John Kalomi", ...), then
+    // "John" comes 95,000 times: each must not be compared with every
+    // learned John, nor the learned names with every word
+    let syllables = ["ka", "lo", "mi", "ra", "ve", "to", "su", "ne", "di", "ba"];
+    let surname = |mut i: usize| {
+        let mut s = String::from("Z");
+        for _ in 0..4 {
+            s.push_str(syllables[i % 10]);
+            i /= 10;
+        }
+        s
+    };
+    let s = big_scrubber();
+    let mut text: String = (0..10_000)
+        .map(|i| format!("Dr. John {} called. ", surname(i)))
+        .collect();
+    let people = run(&s, &text);
+    assert!(people >= 10_000, "{people} people found");
+    text.push_str(&"said John, ".repeat(MB / 11));
+    let n = run(&s, &text);
+    assert!(
+        n >= people + MB / 11,
+        "{n} replacements: every John is learned"
+    );
+}
+
+#[test]
 fn huge_session_stream() {
     // a session with many entities still streams with a small hold-back
     let s = big_scrubber();

@@ -14,13 +14,17 @@
 //! A whole-word match of a pattern that begins with a word character starts
 //! where a run of word characters starts, and that run is the pattern's
 //! first word; so the search looks each word of the text up once in a hash
-//! table of first words and compares the few patterns found there. That is
-//! one hash per word instead of an automaton stepping through every byte,
-//! and building the table costs one insert per pattern, which matters for
-//! the learned names: they are compiled again on every call. The patterns
-//! a word start cannot find (those that begin with punctuation or hold a
-//! character of a script written without spaces, where a match needs no
-//! word boundary) are searched with Aho-Corasick, as all patterns once were.
+//! table of first words. The patterns of a first word sit together in a
+//! sorted list, where those sharing any longer prefix sit together too: the
+//! text's next bytes narrow that run (two binary searches per byte) until
+//! it is empty, so a word costs the same whether ten or ten thousand names
+//! start with it. That is one hash per word instead of an automaton
+//! stepping through every byte, and building the table costs a sort, which
+//! matters for the learned names: they are compiled again on every call.
+//! The patterns a word start cannot find (those that begin with punctuation
+//! or hold a character of a script written without spaces, where a match
+//! needs no word boundary) and overlong ones are searched with
+//! Aho-Corasick, as all patterns once were.
 
 use super::{Candidate, Source};
 use crate::error::RedactError;
@@ -43,32 +47,31 @@ struct PatInfo {
     owner: Option<u32>,
 }
 
-/// End of a chain of patterns sharing a first word.
-const NO_PATTERN: u32 = u32::MAX;
-
 /// A pattern found by its first word.
 #[derive(Clone, Debug)]
 struct WordPattern {
     /// Folded, whitespace collapsed.
     text: String,
     info: PatInfo,
-    /// The next pattern with the same first word, or [`NO_PATTERN`].
-    next: u32,
+    /// Byte length of its first word.
+    first_len: u32,
 }
 
-/// The patterns sharing one first word: a chain through
-/// [`WordPattern::next`].
+/// The patterns of one first word: `words[start..end]`.
 #[derive(Clone, Copy, Debug)]
 struct FirstWord {
-    head: u32,
+    start: u32,
+    end: u32,
+    /// Byte length of the word.
     len: u32,
 }
 
 /// A compiled set of name patterns.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NameMatcher {
+    /// Sorted by first word, then bytes, then kind (see the module docs).
     words: Vec<WordPattern>,
-    /// Chains of `words` by first word. Its keys come from the caller's
+    /// The runs of `words` by first word. Its keys come from the caller's
     /// text: the hasher has a per-instance random seed.
     by_first_word: HashTable<FirstWord>,
     hasher: RandomState,
@@ -208,7 +211,7 @@ impl PatternSet {
     }
 
     pub(crate) fn build(self) -> Result<NameMatcher, RedactError> {
-        self.build_with(AhoCorasickKind::ContiguousNFA, true)
+        self.build_with(true, |_| AhoCorasickKind::ContiguousNFA)
     }
 
     /// Like [`PatternSet::build`], for one search of `len` bytes: when the
@@ -217,47 +220,51 @@ impl PatternSet {
     /// but costs more to build, in proportion to the patterns' bytes. Both
     /// report the same matches.
     pub(crate) fn build_for(self, len: usize) -> Result<NameMatcher, RedactError> {
-        let automaton_bytes: usize = self
-            .map
-            .keys()
-            .filter(|(_, p)| !by_first_word(p))
-            .map(|(_, p)| p.len())
-            .sum();
-        if len >= DFA_TEXT_PER_PATTERN_BYTE * automaton_bytes {
-            self.build_with(AhoCorasickKind::DFA, true)
-        } else {
-            self.build()
-        }
+        self.build_with(true, |automaton_bytes| {
+            if len >= DFA_TEXT_PER_PATTERN_BYTE * automaton_bytes {
+                AhoCorasickKind::DFA
+            } else {
+                AhoCorasickKind::ContiguousNFA
+            }
+        })
     }
 
-    /// Builds the first-word table, and the automaton (of `kind`) for the
-    /// patterns it cannot hold; without `word_table`, the automaton for
-    /// all patterns (the tests compare the two).
+    /// Builds the first-word table, and the automaton (of the kind
+    /// `kind_for` picks for its patterns' total bytes) for the patterns the
+    /// table cannot hold; without
+    /// `word_table`, the automaton for all patterns (the tests compare the
+    /// two).
     fn build_with(
         self,
-        kind: AhoCorasickKind,
         word_table: bool,
+        kind_for: impl FnOnce(usize) -> AhoCorasickKind,
     ) -> Result<NameMatcher, RedactError> {
-        let mut m = NameMatcher {
-            words: Vec::with_capacity(self.map.len()),
-            ..NameMatcher::default()
-        };
+        let mut m = NameMatcher::default();
         let mut rest: Vec<((PiiKind, String), PatInfo)> = Vec::new();
+        let mut words = Vec::with_capacity(self.map.len());
         for ((pkind, text), info) in self.map {
             if !word_table || !by_first_word(&text) {
                 rest.push(((pkind, text), info));
                 continue;
             }
-            m.add_word_pattern(text, info)?;
+            // under MAX_TABLE_PATTERN bytes: the length fits
+            let first_len = first_word_len(&text) as u32;
+            words.push(WordPattern {
+                text,
+                info,
+                first_len,
+            });
         }
+        m.index_words(words)?;
         if !rest.is_empty() {
             // a fixed pattern order: the same set always builds the same automaton
             rest.sort_by(|a, b| a.0.cmp(&b.0));
+            let bytes = rest.iter().map(|((_, p), _)| p.len()).sum();
             let (pats, info): (Vec<String>, Vec<PatInfo>) =
                 rest.into_iter().map(|((_, p), i)| (p, i)).unzip();
             let ac = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
-                .kind(Some(kind))
+                .kind(Some(kind_for(bytes)))
                 .build(&pats)
                 .map_err(|e| RedactError::Matcher(e.to_string()))?;
             m.rest = Some(ac);
@@ -267,12 +274,25 @@ impl PatternSet {
     }
 }
 
-/// Whether a whole-word match of folded pattern `p` starts where a word of
-/// the text starts (see [`WordRuns`]) and that word is `p`'s first word:
-/// true when `p` begins with a word character and holds no character of a
-/// script written without spaces (next to which no boundary is needed).
+/// Longest pattern, in bytes, the table holds: it bounds the steps taken at
+/// each occurrence of a first word. Real names are shorter; longer ones go
+/// to the automaton.
+const MAX_TABLE_PATTERN: usize = 64;
+
+/// Whether pattern `p` goes to the first-word table. A whole-word match of
+/// folded `p` starts where a word of the text starts (see [`WordRuns`]) and
+/// that word is `p`'s first word when `p` begins with a word character and
+/// holds no character of a script written without spaces (next to which no
+/// boundary is needed); and `p` is not too long (see [`MAX_TABLE_PATTERN`]).
 fn by_first_word(p: &str) -> bool {
-    p.chars().next().is_some_and(is_word_char) && !p.chars().any(is_unspaced_script)
+    p.len() <= MAX_TABLE_PATTERN
+        && p.chars().next().is_some_and(is_word_char)
+        && !p.chars().any(is_unspaced_script)
+}
+
+/// The first word of table pattern `w`.
+fn first_of(w: &WordPattern) -> &[u8] {
+    &w.text.as_bytes()[..w.first_len as usize]
 }
 
 /// Byte length of `p`'s first word: its leading word characters.
@@ -282,47 +302,91 @@ fn first_word_len(p: &str) -> usize {
 
 impl NameMatcher {
     pub(crate) fn is_empty(&self) -> bool {
-        self.words.is_empty() && self.rest.is_none()
+        self.by_first_word.is_empty() && self.rest.is_none()
     }
 
-    fn first_word(&self, id: u32, len: u32) -> &str {
-        let p = &self.words[id as usize].text;
-        p.get(..len as usize).unwrap_or(p)
+    /// The first word of the run `g`.
+    fn first_word(&self, g: &FirstWord) -> &str {
+        let p = self
+            .words
+            .get(g.start as usize)
+            .map_or("", |w| w.text.as_str());
+        p.get(..g.len as usize).unwrap_or(p)
     }
 
-    /// Chains `text` to the patterns sharing its first word.
-    fn add_word_pattern(&mut self, text: String, info: PatInfo) -> Result<(), RedactError> {
-        let too_many = || RedactError::Matcher("too many name patterns".into());
-        let id = u32::try_from(self.words.len())
-            .ok()
-            .filter(|&id| id != NO_PATTERN)
-            .ok_or_else(too_many)?;
-        let len = u32::try_from(first_word_len(&text)).map_err(|_| too_many())?;
-        let first = &text[..len as usize];
-        self.sketch.insert(first.as_bytes());
-        let hash = self.hasher.hash_one(first);
-        let (words, hasher) = (&self.words, &self.hasher);
-        let next = match self.by_first_word.find_mut(hash, |g| {
-            let p = &words[g.head as usize].text;
-            g.len == len && p.get(..g.len as usize) == Some(first)
-        }) {
-            Some(group) => std::mem::replace(&mut group.head, id),
-            None => {
-                self.by_first_word
-                    .insert_unique(hash, FirstWord { head: id, len }, |g| {
-                        let p = &words[g.head as usize].text;
-                        hasher.hash_one(p.get(..g.len as usize).unwrap_or(p))
-                    });
-                NO_PATTERN
-            }
-        };
-        self.words.push(WordPattern { text, info, next });
+    /// Sorts `words` into runs by first word and indexes the runs.
+    fn index_words(&mut self, mut words: Vec<WordPattern>) -> Result<(), RedactError> {
+        u32::try_from(words.len())
+            .map_err(|_| RedactError::Matcher("too many name patterns".into()))?;
+        words.sort_unstable_by(|a, b| {
+            (first_of(a), a.text.as_bytes(), a.info.kind).cmp(&(
+                first_of(b),
+                b.text.as_bytes(),
+                b.info.kind,
+            ))
+        });
+        let mut start = 0;
+        while start < words.len() {
+            let word = first_of(&words[start]);
+            let end = start + words[start..].partition_point(|w| first_of(w) == word);
+            self.sketch.insert(word);
+            let hash = self
+                .hasher
+                .hash_one(std::str::from_utf8(word).unwrap_or_default());
+            let run = FirstWord {
+                start: start as u32,
+                end: end as u32,
+                len: word.len() as u32,
+            };
+            let (all, hasher) = (&words, &self.hasher);
+            self.by_first_word.insert_unique(hash, run, |g| {
+                let p = &all[g.start as usize].text;
+                hasher.hash_one(p.get(..g.len as usize).unwrap_or(p))
+            });
+            start = end;
+        }
+        self.words = words;
         Ok(())
+    }
+
+    /// Calls `found` with the end and meaning of each pattern of run `g`
+    /// that `hay` starts with. Every pattern of the run starts with `hay`'s
+    /// first word; the run is narrowed a byte at a time to those that go on
+    /// as `hay` does, until at most one is left: at most
+    /// [`MAX_TABLE_PATTERN`] steps, each two binary searches.
+    fn prefixes_of(&self, g: &FirstWord, hay: &[u8], mut found: impl FnMut(usize, PatInfo)) {
+        let run = &self.words[g.start as usize..g.end as usize];
+        let (mut lo, mut hi) = (0, run.len());
+        let mut k = g.len as usize;
+        // invariant: run[lo..hi] are the patterns that start with hay[..k]
+        loop {
+            // the ones equal to hay[..k] sort first
+            while lo < hi && run[lo].text.len() == k {
+                found(k, run[lo].info);
+                lo += 1;
+            }
+            if hi - lo <= 1 {
+                break;
+            }
+            let Some(&b) = hay.get(k) else { return };
+            // every pattern left is longer than k
+            let at = |w: &WordPattern| w.text.as_bytes()[k];
+            let from = lo + run[lo..hi].partition_point(|w| at(w) < b);
+            hi = from + run[from..hi].partition_point(|w| at(w) == b);
+            lo = from;
+            k += 1;
+        }
+        if let Some(w) = run.get(lo..hi).and_then(|r| r.first()) {
+            let p = w.text.as_bytes();
+            if hay.get(k..p.len()) == p.get(k..) {
+                found(p.len(), w.info);
+            }
+        }
     }
 
     /// Finds all whole-word matches in `text` (`folded` is [`crate::text::fold`] of it).
     pub(crate) fn find(&self, text: &str, folded: &str, learned: bool, out: &mut Vec<Candidate>) {
-        if !self.words.is_empty() {
+        if !self.by_first_word.is_empty() {
             for run in WordRuns::new(folded) {
                 let word = &folded[run.clone()];
                 if !self.sketch.may_hold(word.as_bytes()) {
@@ -330,20 +394,12 @@ impl NameMatcher {
                 }
                 let hash = self.hasher.hash_one(word);
                 let found = self.by_first_word.find(hash, |g| {
-                    g.len as usize == word.len() && self.first_word(g.head, g.len) == word
+                    g.len as usize == word.len() && self.first_word(g) == word
                 });
-                let Some(group) = found else { continue };
-                // every pattern of the chain starts with `word`: compare the
-                // rest, which mostly differs within its first two bytes
-                let after = &folded.as_bytes()[run.end..];
-                let mut id = group.head;
-                while let Some(p) = self.words.get(id as usize) {
-                    let tail = &p.text.as_bytes()[word.len()..];
-                    if tail.len() <= after.len() && tail.iter().zip(after).all(|(a, b)| a == b) {
-                        report(text, run.start, run.end + tail.len(), p.info, learned, out);
-                    }
-                    id = p.next;
-                }
+                let Some(g) = found else { continue };
+                self.prefixes_of(g, &folded.as_bytes()[run.start..], |end, info| {
+                    report(text, run.start, run.start + end, info, learned, out);
+                });
             }
         }
         if let Some(ac) = &self.rest {
@@ -549,10 +605,19 @@ mod tests {
             "Smith王",
             "สมชาย ใจดี",
             "Mary  Ann   Lee",
+            "Jan Berg",
+            "Jan Bergman",
+            "Jan Bergmann",
         ];
         for (i, n) in people.iter().enumerate() {
             p.add_name(PiiKind::Person, n, Some(i as u32));
         }
+        // many people named John (a long run to narrow), and a name too
+        // long for the table
+        for i in 0..40 {
+            p.add_name(PiiKind::Person, &format!("John Doe{i}"), Some(50 + i));
+        }
+        p.add_name(PiiKind::Org, &"Very Long Name ".repeat(5), Some(99));
         for (i, n) in [
             "Globex Corporation",
             "Acme Co.",
@@ -633,6 +698,18 @@ mod tests {
             "先生",
             "สมชาย",
             "ใจดี",
+            "John",
+            "JOHN DOE3",
+            "John Doe1",
+            "John Doe12",
+            "Doe12",
+            "john doe",
+            "Very Long Name",
+            "Very Long Name Very Long Name Very Long Name Very Long Name Very Long Name",
+            "Jan Bergmann",
+            "Jan Bergman",
+            "Jan Berg",
+            "JAN BERGMANN",
             "Mary Ann Lee",
             "Mary",
             "Lee",
@@ -687,7 +764,7 @@ mod tests {
             table.words.len()
         );
         let automaton = odd_names()
-            .build_with(AhoCorasickKind::ContiguousNFA, false)
+            .build_with(false, |_| AhoCorasickKind::ContiguousNFA)
             .unwrap_or_default();
         assert!(automaton.words.is_empty());
         let mut matches = 0;
@@ -704,10 +781,44 @@ mod tests {
         );
     }
 
+    /// 5,000 learned people named John share one run of the table, which
+    /// each `John` of a text narrows by its next bytes; a 10 KB name goes
+    /// to the automaton, so no table pattern is longer than
+    /// [`MAX_TABLE_PATTERN`].
+    #[test]
+    fn many_names_share_a_first_word() {
+        let mut p = PatternSet::default();
+        for i in 0..5_000 {
+            p.add_name(PiiKind::Person, &format!("John Doe{i}"), None);
+        }
+        p.add_name(PiiKind::Person, "Mary Ann Lee", None);
+        p.add_name(PiiKind::Org, &"Acme ".repeat(2_000), None);
+        let m = p.build().unwrap_or_default();
+        assert!(m.words.iter().all(|w| w.text.len() <= MAX_TABLE_PATTERN));
+        let john = m.by_first_word.iter().find(|g| m.first_word(g) == "john");
+        assert_eq!(john.map(|g| g.end - g.start), Some(5_001));
+        assert!(m.rest.is_some(), "the long name is left to the automaton");
+        let long = "Acme ".repeat(2_000);
+        let text =
+            format!("John Doe4711 and Mary met JOHN DOE17 at {long}; John, Johnny, John Doe");
+        let found = find(&m, &text);
+        assert_eq!(
+            found,
+            vec![
+                "John Doe4711",
+                "Mary",
+                "JOHN DOE17",
+                long.trim_end(),
+                "John",
+                "John"
+            ]
+        );
+    }
+
     #[test]
     fn nfa_and_dfa_find_the_same() {
         let run = |kind, text: &str| {
-            let m = odd_names().build_with(kind, false).unwrap_or_default();
+            let m = odd_names().build_with(false, |_| kind).unwrap_or_default();
             all_matches(&m, text, true)
         };
         for text in name_texts().iter().step_by(7) {
