@@ -342,18 +342,20 @@ pub(crate) fn key_of(kind: PiiKind, value: &str) -> String {
     match kind {
         PiiKind::Email => value.trim().to_lowercase(),
         PiiKind::Phone => {
-            let d: String = value.chars().filter(char::is_ascii_digit).collect();
-            match d.strip_prefix("00") {
-                Some(rest) if value.trim_start().starts_with("00") => rest.to_string(),
-                _ => d,
-            }
+            // a leading "00" is the international prefix, as "+" is
+            let digits = if value.trim_start().starts_with("00") {
+                value.trim_start().get(2..).unwrap_or("")
+            } else {
+                value
+            };
+            ascii_key(digits, u8::is_ascii_digit)
         }
-        PiiKind::Card | PiiKind::Ssn => value.chars().filter(char::is_ascii_digit).collect(),
-        PiiKind::Iban => value
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_uppercase())
-            .collect(),
+        PiiKind::Card | PiiKind::Ssn => ascii_key(value, u8::is_ascii_digit),
+        PiiKind::Iban => {
+            let mut k = ascii_key(value, u8::is_ascii_alphanumeric);
+            k.make_ascii_uppercase();
+            k
+        }
         PiiKind::Ip => {
             let v = value.trim();
             let bare = v.split('/').next().unwrap_or(v);
@@ -370,6 +372,13 @@ pub(crate) fn key_of(kind: PiiKind, value: &str) -> String {
         }
         PiiKind::Url | PiiKind::Address | PiiKind::Dob => fold_collapsed(value),
     }
+}
+
+/// The ASCII bytes of `value` that `keep` accepts, in one allocation.
+fn ascii_key(value: &str, keep: fn(&u8) -> bool) -> String {
+    let mut k = String::with_capacity(value.len());
+    k.extend(value.bytes().filter(keep).map(char::from));
+    k
 }
 
 #[cfg(test)]
