@@ -53,8 +53,9 @@
 //! | `[ORG_n]` | caller-supplied organisations; capitalised words before a legal-form suffix (Inc, LLC, Ltd, GmbH, Corp, …) |
 //!
 //! All detection is linear in the input: patterns of bounded length on
-//! the `regex` crate (no backtracking), Aho-Corasick for name lists, one
-//! word pass for the name heuristics, and validators that look only at the
+//! the `regex` crate (no backtracking), name lists looked up once per word
+//! (Aho-Corasick for the few a word start cannot find), one word pass for
+//! the name heuristics, and validators that look only at the
 //! match and a fixed window before it. Inputs over
 //! [`ScrubberConfig::max_input_bytes`] are refused with
 //! [`RedactError::InputTooLarge`]. Where detections overlap, the longest
@@ -125,7 +126,8 @@
 //!   typed by the user) is not escaped: rehydration would replace it too.
 //! * With name learning on, each call matches all person and organisation
 //!   spellings of the session again, so its cost grows with the session's
-//!   name count (a hash set build plus one Aho-Corasick pass).
+//!   name count (the spellings folded and sorted into a table: ~0.6 µs per
+//!   stored name per call).
 //!
 //! ## Modules
 //!
