@@ -280,6 +280,13 @@ fn verdict(text: &str, m: Match) -> Verdict {
     Verdict::Accept(m.start(), m.start() + trimmed.len())
 }
 
+/// Builds this module's patterns now (see [`crate::prepare`]).
+pub(crate) fn prepare() {
+    LazyLock::force(&ADDRESS);
+    LazyLock::force(&LEADING_TYPE);
+    LazyLock::force(&NUMBER_AFTER_BY_LAST);
+}
+
 /// Finds street addresses; `starts` are the text's [`Starts`].
 pub(crate) fn detect_at(
     text: &str,

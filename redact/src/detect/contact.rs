@@ -175,6 +175,16 @@ const PERSONAL_PARAMS: &[&str] = &[
     "card",
 ];
 
+/// Builds this module's patterns now (see [`crate::prepare`]).
+pub(crate) fn prepare() {
+    LazyLock::force(&EMAIL);
+    LazyLock::force(&URL_START);
+    LazyLock::force(&HOME_PATH);
+    LazyLock::force(&IPV4);
+    LazyLock::force(&IPV6);
+    LazyLock::force(&USERNAME);
+}
+
 #[cfg(test)]
 pub(crate) fn detect(text: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate>) {
     detect_at(text, &Starts::of(text), kinds, out);

@@ -151,6 +151,13 @@ fn verdict(text: &str, m: Match<'_>) -> Verdict {
     }
 }
 
+/// Builds this module's patterns now (see [`crate::prepare`]).
+pub(crate) fn prepare() {
+    LazyLock::force(&DATE);
+    LazyLock::force(&CUE);
+    LazyLock::force(&CUE_TRIGGER);
+}
+
 /// Finds dates of birth in `text`; `folded` is [`crate::text::fold`] of it.
 pub(crate) fn detect(text: &str, folded: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate>) {
     if !kinds.contains(PiiKind::Dob) || !text.bytes().any(|b| b.is_ascii_digit()) {

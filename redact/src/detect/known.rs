@@ -78,7 +78,8 @@ pub(crate) struct NameMatcher {
     /// The [`Sketch`] of every first word: most words of a text are
     /// nobody's first word, and this rules them out before any hashing.
     sketch: Sketch,
-    /// The patterns a word start cannot find, with their meanings.
+    /// The patterns the table does not hold (see [`by_first_word`]), with
+    /// their meanings.
     rest: Option<AhoCorasick>,
     rest_info: Vec<PatInfo>,
 }
@@ -231,9 +232,8 @@ impl PatternSet {
 
     /// Builds the first-word table, and the automaton (of the kind
     /// `kind_for` picks for its patterns' total bytes) for the patterns the
-    /// table cannot hold; without
-    /// `word_table`, the automaton for all patterns (the tests compare the
-    /// two).
+    /// table does not hold; without `word_table`, the automaton for all
+    /// patterns (the tests compare the two).
     fn build_with(
         self,
         word_table: bool,

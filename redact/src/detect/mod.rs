@@ -9,7 +9,8 @@
 //! * [`org`]      — organisations by legal-form suffix
 //! * [`person`]   — people by gazetteer, capitalisation and cue words
 //!   (with [`facts`], what is known about each word)
-//! * [`known`]    — caller-supplied and session-learned names (Aho-Corasick)
+//! * [`known`]    — caller-supplied and session-learned names (a table of
+//!   first words; Aho-Corasick for the names it cannot hold)
 //!
 //! Regex detectors use patterns of bounded length and [`scan`], which
 //! restarts one char after a rejected candidate; every position is thus
@@ -30,6 +31,15 @@ pub(crate) mod number;
 pub(crate) mod org;
 pub(crate) mod person;
 pub(crate) mod starts;
+
+/// Builds every detector's patterns now (see [`crate::prepare`]).
+pub(crate) fn prepare() {
+    address::prepare();
+    contact::prepare();
+    dob::prepare();
+    number::prepare();
+    org::prepare();
+}
 
 use crate::placeholder::PiiKind;
 use crate::text::next_boundary;

@@ -127,6 +127,17 @@ const CARD_CUES: &[&str] = &[
     "tarjeta",
 ];
 
+/// Builds this module's patterns now (see [`crate::prepare`]).
+pub(crate) fn prepare() {
+    LazyLock::force(&PHONE);
+    LazyLock::force(&SSN);
+    LazyLock::force(&CARD);
+    LazyLock::force(&IBAN);
+    LazyLock::force(&PHONE_CUE);
+    LazyLock::force(&SSN_CUE);
+    LazyLock::force(&CARD_CUE);
+}
+
 #[cfg(test)]
 pub(crate) fn detect(text: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate>) {
     detect_at(text, &Starts::of(text), kinds, out);

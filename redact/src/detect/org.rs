@@ -82,6 +82,12 @@ const LEADING_NOISE: &[&str] = &[
     "Thanks",
 ];
 
+/// Builds this module's patterns now (see [`crate::prepare`]).
+pub(crate) fn prepare() {
+    LazyLock::force(&ORG);
+    LazyLock::force(&SUFFIX_MARK);
+}
+
 /// Runs [`ORG`] only over the *segments* (text between barrier bytes, see
 /// [`is_barrier`]) that hold a [`SUFFIX_MARK`] match. A match holds a mark
 /// and no barrier except as its last byte, so it lies in one such segment

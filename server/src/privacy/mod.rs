@@ -140,6 +140,16 @@ impl Redaction {
         let key = SealKey::load_or_create(&settings.seal_key_path)?;
         let vault = Vault::new(store, key.clone(), settings.session_ttl);
         vault.spawn_purge();
+        // The engine compiles its patterns on first use: do it now, off the request path, so
+        // that the first /scrub after a start does not wait ~0.1 s for them.
+        tokio::task::spawn_blocking(|| {
+            let started = std::time::Instant::now();
+            redact::prepare();
+            tracing::debug!(
+                ms = started.elapsed().as_millis() as u64,
+                "redaction patterns compiled"
+            );
+        });
         let scrubber = Scrubber::new(redact::ScrubberConfig {
             max_input_bytes: settings.max_body_bytes,
             ..Default::default()
