@@ -1,16 +1,16 @@
 //! The real binary, started twice on one data directory: the second start is refused with a
 //! message naming the first, and a killed controller leaves the directory free for the next.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
+/// A port for a controller about to start: the child binds it a while later, so it comes from
+/// below the ephemeral range (see `spark_sim::endpoint::free_port`).
 fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+    spark_sim::endpoint::free_port(std::net::Ipv4Addr::LOCALHOST).unwrap()
 }
 
 fn controller(data_dir: &Path) -> Command {

@@ -101,9 +101,59 @@ pub fn http_handler(router: axum::Router) -> ConnectionHandler {
     })
 }
 
-/// Finds a loopback port that is free right now. The port is released before returning, so
-/// another process could take it in between; on a test machine that window is negligible.
+/// Finds a port on `ip` that is free right now, for a listener that must keep its port across
+/// restarts (a node's SSH or vLLM address). The port is released before returning, so it is
+/// picked below the kernel's ephemeral range when there is room: the kernel hands ports from
+/// that range to every outgoing connection and every `bind(0)` on the machine, any of which
+/// could take a port found there before the caller binds it (a clean CI run once failed on
+/// that); below it, only another explicit pick can.
 pub fn free_port(ip: std::net::Ipv4Addr) -> std::io::Result<u16> {
+    let (low, below) = picking_range();
+    if below < low {
+        for _ in 0..64 {
+            let port = rand::random_range(below..low);
+            if let Ok(listener) = std::net::TcpListener::bind((ip, port)) {
+                return Ok(listener.local_addr()?.port());
+            }
+        }
+    }
     let listener = std::net::TcpListener::bind((ip, 0))?;
     Ok(listener.local_addr()?.port())
+}
+
+/// Lowest port [`free_port`] picks from: the well-known and registered services below it are
+/// left alone.
+const LOWEST_PICK: u16 = 10_000;
+
+/// How many ports below the ephemeral range [`free_port`] picks from.
+const PICK_SPAN: u16 = 12_000;
+
+/// The kernel's lowest ephemeral port and the lowest port [`free_port`] picks.
+fn picking_range() -> (u16, u16) {
+    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        // Linux's default
+        .unwrap_or(32_768);
+    (low, low.saturating_sub(PICK_SPAN).max(LOWEST_PICK))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn free_ports_lie_below_the_ephemeral_range() {
+        let (low, below) = picking_range();
+        for _ in 0..20 {
+            let port = free_port(Ipv4Addr::LOCALHOST).unwrap_or(0);
+            assert!(port != 0, "no free port");
+            // the port is free: it binds
+            assert!(std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok());
+            if below < low {
+                assert!((below..low).contains(&port), "{port} not in {below}..{low}");
+            }
+        }
+    }
 }
