@@ -17,8 +17,8 @@
 //! table of first words. The patterns of a first word sit together in a
 //! sorted list, where those sharing any longer prefix sit together too: the
 //! text's next bytes narrow that run (two binary searches per byte) until
-//! it is empty, so a word costs the same whether ten or ten thousand names
-//! start with it. That is one hash per word instead of an automaton
+//! at most one pattern is left to compare, so a word costs the same whether
+//! ten or ten thousand names start with it. That is one hash per word instead of an automaton
 //! stepping through every byte, and building the table costs a sort, which
 //! matters for the learned names: they are compiled again on every call.
 //! The patterns a word start cannot find (those that begin with punctuation
@@ -199,7 +199,9 @@ impl PatternSet {
                     let short = words[..n].join(" ");
                     let short = short.trim_end_matches(',');
                     if short.chars().count() >= 3 {
-                        self.add(kind, short, owner);
+                        // a lone comma before the legal form leaves a space
+                        // (`acme , inc` -> `acme `): patterns are collapsed
+                        self.add(kind, short.trim_end(), owner);
                     }
                 }
             }
@@ -867,6 +869,22 @@ mod tests {
             .filter(|i| !s.may_hold(format!("w{i}x").as_bytes()))
             .count();
         assert!(misses > 950, "{misses} of 1000 ruled out");
+    }
+
+    /// A lone comma before the legal form (`Zyxqo , Inc`) once left the
+    /// short name with a trailing space, a multi-word pattern that matched
+    /// only before a space and in any case.
+    #[test]
+    fn short_org_name_after_a_lone_comma() {
+        let mut p = PatternSet::default();
+        p.add_name(PiiKind::Org, "Zyxqo , Inc", Some(0));
+        let m = p.build().unwrap_or_default();
+        assert_eq!(
+            find(&m, "Zyxqo said hi. We met Zyxqo."),
+            vec!["Zyxqo", "Zyxqo"]
+        );
+        assert!(find(&m, "zyxqo , hi").is_empty());
+        assert_eq!(find(&m, "ZYXQO , INC"), vec!["ZYXQO , INC"]);
     }
 
     #[test]
