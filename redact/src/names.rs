@@ -321,9 +321,92 @@ pub(crate) fn is_stopword(lower: &str) -> bool {
     lists_of(lower) & list::STOPWORD != 0
 }
 
+/// Legal-form suffixes removed to get an organisation's short name.
+const ORG_SUFFIXES: &[&str] = &[
+    "inc",
+    "inc.",
+    "llc",
+    "ltd",
+    "ltd.",
+    "limited",
+    "gmbh",
+    "ag",
+    "corp",
+    "corp.",
+    "corporation",
+    "co.",
+    "plc",
+    "s.a.",
+    "sa",
+    "sas",
+    "sarl",
+    "b.v.",
+    "bv",
+    "n.v.",
+    "nv",
+    "pty",
+    "llp",
+    "lp",
+    "kg",
+    "oy",
+    "ab",
+    "s.p.a.",
+    "spa",
+    "srl",
+    "holdings",
+    "incorporated",
+    "as",
+    "asa",
+    "a/s",
+    "aps",
+    "oyj",
+    "se",
+    "kgaa",
+    "sl",
+    "ltda",
+];
+
+/// An organisation's name without its legal form (`acme widgets` for
+/// `acme widgets, inc.`), given its folded, whitespace-collapsed name; `None`
+/// when it has no legal form or too little is left (under three chars,
+/// counting a space a lone comma leaves).
+pub(crate) fn org_short_name(folded: &str) -> Option<&str> {
+    let mut short = folded;
+    // drop trailing legal-form words, each with the commas after it
+    while let Some((rest, last)) = short.rsplit_once(' ') {
+        if !ORG_SUFFIXES.contains(&last.trim_end_matches(',')) {
+            break;
+        }
+        short = rest;
+    }
+    if short.len() == folded.len() {
+        return None;
+    }
+    let short = short.trim_end_matches(',');
+    // a lone comma before the legal form (`acme , inc`) leaves a space
+    (short.chars().count() >= 3).then_some(short.trim_end())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn org_short_names() {
+        assert_eq!(org_short_name("acme widgets, inc."), Some("acme widgets"));
+        assert_eq!(org_short_name("globex corp"), Some("globex"));
+        assert_eq!(org_short_name("maersk a/s"), Some("maersk"));
+        assert_eq!(org_short_name("zyxqo , inc"), Some("zyxqo"));
+        assert_eq!(org_short_name("hooli holdings ltd"), Some("hooli"));
+        assert_eq!(
+            org_short_name("ab , inc"),
+            Some("ab"),
+            "three chars with the space"
+        );
+        for none in ["acme widgets", "acme,", "inc", "xy inc"] {
+            assert_eq!(org_short_name(none), None, "{none}");
+        }
+    }
 
     #[test]
     fn lists_are_consistent() {

@@ -33,8 +33,14 @@
 //!   that is its first or last word (`Alice`, then later `Alice Smith`);
 //! * caller-supplied contacts link all their parts and aliases to one person
 //!   (unless a part is shared by several contacts).
+//!
+//! Organisations link by their name without the legal form, the same way:
+//! `Globex` joins the one organisation seen as `Globex Corp.` or `Globex
+//! GmbH` (with several, it becomes its own), and `Globex Corp.` joins the
+//! organisation known so far only as `Globex`.
 
 use crate::error::RedactError;
+use crate::names::org_short_name;
 use crate::parse::Limits;
 use crate::placeholder::{decimal_digits, PiiKind, Placeholder};
 use crate::text::fold_collapsed;
@@ -80,6 +86,8 @@ pub struct Session {
     next_number: [u32; KINDS],
     /// Folded first/last words of multi-word person forms -> entities.
     person_parts: HashMap<String, Vec<usize>>,
+    /// Keys of organisation forms without their legal form -> entities.
+    org_shorts: HashMap<String, Vec<usize>>,
     max_variants: u32,
 }
 
@@ -128,9 +136,7 @@ impl TryFrom<SessionDoc> for Session {
             s.max_variants = s.max_variants.max(e.forms.len() as u32);
             for f in &e.forms {
                 let key = key_of(e.kind, f);
-                if e.kind == PiiKind::Person {
-                    s.index_parts(idx, &key);
-                }
+                s.index_parts(e.kind, idx, &key);
                 s.by_key[e.kind.index()].entry(key).or_insert(idx);
             }
             s.entities.push(e);
@@ -226,12 +232,10 @@ impl Session {
                 LinkHint::Known { key: k } => by_key.get(k).copied(),
                 LinkHint::None => None,
             })
-            .or_else(|| {
-                if kind == PiiKind::Person {
-                    self.link_person(&key)
-                } else {
-                    None
-                }
+            .or_else(|| match kind {
+                PiiKind::Person => self.link_person(&key),
+                PiiKind::Org => self.link_org(&key),
+                _ => None,
             });
         let idx = match found {
             Some(i) => i,
@@ -266,9 +270,7 @@ impl Session {
                 e.forms.push(surface.to_string());
                 let pos = e.forms.len() - 1;
                 self.max_variants = self.max_variants.max(e.forms.len() as u32);
-                if kind == PiiKind::Person {
-                    self.index_parts(idx, &key);
-                }
+                self.index_parts(kind, idx, &key);
                 pos
             }
         };
@@ -283,21 +285,47 @@ impl Session {
         })
     }
 
-    /// Records the first and last word of a multi-word person form (by its
-    /// `key`) as parts of entity `idx`. Each form is recorded once, when it
-    /// is added (or loaded).
-    fn index_parts(&mut self, idx: usize, key: &str) {
-        let Some((first, _)) = key.split_once(' ') else {
-            return;
-        };
-        let last = key.rsplit_once(' ').map_or(key, |(_, l)| l);
-        for part in [first, last] {
-            match self.person_parts.get_mut(part) {
-                Some(v) if v.contains(&idx) => {}
-                Some(v) => v.push(idx),
-                None => {
-                    self.person_parts.insert(part.to_string(), vec![idx]);
+    /// Records the parts a new form of entity `idx` (by its `key`) links by:
+    /// the first and last word of a multi-word person form, the name of an
+    /// organisation without its legal form. Each form is recorded once,
+    /// when it is added (or loaded).
+    fn index_parts(&mut self, kind: PiiKind, idx: usize, key: &str) {
+        match kind {
+            PiiKind::Person => {
+                let Some((first, _)) = key.split_once(' ') else {
+                    return;
+                };
+                let last = key.rsplit_once(' ').map_or(key, |(_, l)| l);
+                for part in [first, last] {
+                    add_part(&mut self.person_parts, part, idx);
                 }
+            }
+            PiiKind::Org => {
+                if let Some(short) = org_short_name(key) {
+                    add_part(&mut self.org_shorts, short, idx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// An organisation for a new key: the one whose name this is without
+    /// its legal form (`Globex` after `Globex Corp.`), if exactly one such;
+    /// or, for a name with a legal form, the one known so far only by the
+    /// name without it (`Globex Corp.` after `Globex`).
+    fn link_org(&self, key: &str) -> Option<usize> {
+        match org_short_name(key) {
+            None => match self.org_shorts.get(key).map(Vec::as_slice) {
+                Some([one]) => Some(*one),
+                _ => None,
+            },
+            Some(short) => {
+                let &i = self.by_key[PiiKind::Org.index()].get(short)?;
+                let short_only = self.entities[i]
+                    .forms
+                    .iter()
+                    .all(|f| org_short_name(&key_of(PiiKind::Org, f)).is_none());
+                short_only.then_some(i)
             }
         }
     }
@@ -334,6 +362,17 @@ impl Session {
             .iter()
             .filter(|e| matches!(e.kind, PiiKind::Person | PiiKind::Org))
             .flat_map(|e| e.forms.iter().map(move |f| (e.kind, f.as_str())))
+    }
+}
+
+/// Adds entity `idx` under `part` (once).
+fn add_part(parts: &mut HashMap<String, Vec<usize>>, part: &str, idx: usize) {
+    match parts.get_mut(part) {
+        Some(v) if v.contains(&idx) => {}
+        Some(v) => v.push(idx),
+        None => {
+            parts.insert(part.to_string(), vec![idx]);
+        }
     }
 }
 
@@ -389,6 +428,26 @@ mod tests {
         s.intern(kind, v, LinkHint::None, usize::MAX)
             .map(|p| p.text())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn organisations_link_by_their_name_without_legal_form() {
+        let mut s = Session::new();
+        assert_eq!(ph(&mut s, PiiKind::Org, "Globex Corp."), "[ORG_1]");
+        assert_eq!(ph(&mut s, PiiKind::Org, "GLOBEX"), "[ORG_1.2]");
+        // the other way round
+        assert_eq!(ph(&mut s, PiiKind::Org, "Initech"), "[ORG_2]");
+        assert_eq!(ph(&mut s, PiiKind::Org, "Initech, Inc."), "[ORG_2.2]");
+        // ... but only while it is known by its short name alone
+        assert_eq!(ph(&mut s, PiiKind::Org, "Initech GmbH"), "[ORG_3]");
+        // two organisations share the short name: it links to neither
+        assert_eq!(ph(&mut s, PiiKind::Org, "Hooli Ltd"), "[ORG_4]");
+        assert_eq!(ph(&mut s, PiiKind::Org, "Hooli AG"), "[ORG_5]");
+        assert_eq!(ph(&mut s, PiiKind::Org, "Hooli"), "[ORG_6]");
+        // the links hold in a session loaded from its document
+        let mut back = Session::from_json(&s.to_json().unwrap_or_default()).unwrap_or_default();
+        assert_eq!(ph(&mut back, PiiKind::Org, "globex"), "[ORG_1.3]");
+        assert_eq!(ph(&mut back, PiiKind::Org, "Hooli"), "[ORG_6]");
     }
 
     #[test]

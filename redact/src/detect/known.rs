@@ -28,7 +28,7 @@
 
 use super::{Candidate, Source};
 use crate::error::RedactError;
-use crate::names::is_stopword;
+use crate::names::{is_stopword, org_short_name};
 use crate::placeholder::PiiKind;
 use crate::text::{fold_collapsed, is_unspaced_script, is_word_bounded, is_word_char};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -83,51 +83,6 @@ pub(crate) struct NameMatcher {
     rest: Option<AhoCorasick>,
     rest_info: Vec<PatInfo>,
 }
-
-/// Legal-form suffixes removed to get an organisation's short name.
-const ORG_SUFFIXES: &[&str] = &[
-    "inc",
-    "inc.",
-    "llc",
-    "ltd",
-    "ltd.",
-    "limited",
-    "gmbh",
-    "ag",
-    "corp",
-    "corp.",
-    "corporation",
-    "co.",
-    "plc",
-    "s.a.",
-    "sa",
-    "sas",
-    "sarl",
-    "b.v.",
-    "bv",
-    "n.v.",
-    "nv",
-    "pty",
-    "llp",
-    "lp",
-    "kg",
-    "oy",
-    "ab",
-    "s.p.a.",
-    "spa",
-    "srl",
-    "holdings",
-    "incorporated",
-    "as",
-    "asa",
-    "a/s",
-    "aps",
-    "oyj",
-    "se",
-    "kgaa",
-    "sl",
-    "ltda",
-];
 
 /// How many bytes of text per byte of automaton patterns make a DFA pay
 /// for its build (see [`PatternSet::build_for`]).
@@ -189,20 +144,9 @@ impl PatternSet {
                 self.add(kind, words[0], owner);
                 self.add(kind, words[words.len() - 1], owner);
             }
-            PiiKind::Org if f.contains(' ') => {
-                let words: Vec<&str> = f.split(' ').collect();
-                let mut n = words.len();
-                while n > 1 && ORG_SUFFIXES.contains(&words[n - 1].trim_end_matches(',')) {
-                    n -= 1;
-                }
-                if n < words.len() {
-                    let short = words[..n].join(" ");
-                    let short = short.trim_end_matches(',');
-                    if short.chars().count() >= 3 {
-                        // a lone comma before the legal form leaves a space
-                        // (`acme , inc` -> `acme `): patterns are collapsed
-                        self.add(kind, short.trim_end(), owner);
-                    }
+            PiiKind::Org => {
+                if let Some(short) = org_short_name(&f) {
+                    self.add(kind, short, owner);
                 }
             }
             _ => {}
