@@ -371,15 +371,36 @@ const ORG_SUFFIXES: &[&str] = &[
 /// when it has no legal form or too little is left (under three chars,
 /// counting a space a lone comma leaves).
 pub(crate) fn org_short_name(folded: &str) -> Option<&str> {
-    let mut short = folded;
+    strip_legal_form(folded, false)
+}
+
+/// [`org_short_name`] of a session key, which has lost its trailing dots
+/// (`acme b.v` for `Acme B.V.`): a legal form counts with or without its
+/// final dot, and the short name's own trailing dots go too (`acme intl`
+/// for `Acme Intl. Inc`, as for `Acme Intl.`).
+pub(crate) fn org_short_key(key: &str) -> Option<&str> {
+    strip_legal_form(key, true).map(|short| short.trim_end_matches('.'))
+}
+
+/// See [`org_short_name`]; with `dotless`, a legal form may lack its final
+/// dot.
+fn strip_legal_form(name: &str, dotless: bool) -> Option<&str> {
+    let is_legal_form = |word: &str| {
+        ORG_SUFFIXES.contains(&word)
+            || (dotless
+                && ORG_SUFFIXES
+                    .iter()
+                    .any(|form| form.strip_suffix('.') == Some(word)))
+    };
+    let mut short = name;
     // drop trailing legal-form words, each with the commas after it
     while let Some((rest, last)) = short.rsplit_once(' ') {
-        if !ORG_SUFFIXES.contains(&last.trim_end_matches(',')) {
+        if !is_legal_form(last.trim_end_matches(',')) {
             break;
         }
         short = rest;
     }
-    if short.len() == folded.len() {
+    if short.len() == name.len() {
         return None;
     }
     let short = short.trim_end_matches(',');
@@ -406,6 +427,12 @@ mod tests {
         for none in ["acme widgets", "acme,", "inc", "xy inc"] {
             assert_eq!(org_short_name(none), None, "{none}");
         }
+        // session keys lose trailing dots
+        assert_eq!(org_short_name("acme b.v"), None);
+        assert_eq!(org_short_key("acme b.v"), Some("acme"));
+        assert_eq!(org_short_key("acme s.p.a"), Some("acme"));
+        assert_eq!(org_short_key("acme intl. inc"), Some("acme intl"));
+        assert_eq!(org_short_key("acme widgets"), None);
     }
 
     #[test]

@@ -36,17 +36,19 @@
 //!
 //! Organisations link by their name without the legal form, the same way:
 //! `Globex` joins the one organisation seen as `Globex Corp.` or `Globex
-//! GmbH` (with several, it becomes its own), and `Globex Corp.` joins the
-//! organisation known so far only as `Globex`.
+//! B.V.` (with several, it becomes its own), and `Globex Corp.` joins the
+//! organisation known so far only as `Globex`. A caller-supplied
+//! organisation is not joined to a learned namesake, and counts as seen
+//! under its full name.
 
 use crate::error::RedactError;
-use crate::names::org_short_name;
+use crate::names::org_short_key;
 use crate::parse::Limits;
 use crate::placeholder::{decimal_digits, PiiKind, Placeholder};
 use crate::text::fold_collapsed;
 use serde::{Deserialize, Serialize};
 // keys are the caller's values: per-instance random seeds (see `detect::facts`)
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 
 /// Current version of the serialized session document.
 pub const SESSION_VERSION: u32 = 1;
@@ -88,6 +90,8 @@ pub struct Session {
     person_parts: HashMap<String, Vec<usize>>,
     /// Keys of organisation forms without their legal form -> entities.
     org_shorts: HashMap<String, Vec<usize>>,
+    /// Organisations with a spelling that has a legal form.
+    orgs_with_legal_form: HashSet<usize>,
     max_variants: u32,
 }
 
@@ -232,9 +236,10 @@ impl Session {
                 LinkHint::Known { key: k } => by_key.get(k).copied(),
                 LinkHint::None => None,
             })
-            .or_else(|| match kind {
-                PiiKind::Person => self.link_person(&key),
-                PiiKind::Org => self.link_org(&key),
+            .or_else(|| match (kind, hint) {
+                (PiiKind::Person, _) => self.link_person(&key),
+                // a caller's organisation is theirs, not a learned namesake
+                (PiiKind::Org, LinkHint::None) => self.link_org(&key),
                 _ => None,
             });
         let idx = match found {
@@ -259,6 +264,9 @@ impl Session {
                     self.by_key[kind.index()]
                         .entry(k.to_string())
                         .or_insert(idx);
+                    // its full name counts as seen: `Globex` joins it, `Globex
+                    // GmbH` (another company) does not
+                    self.index_parts(kind, idx, k);
                 }
                 idx
             }
@@ -301,8 +309,9 @@ impl Session {
                 }
             }
             PiiKind::Org => {
-                if let Some(short) = org_short_name(key) {
+                if let Some(short) = org_short_key(key) {
                     add_part(&mut self.org_shorts, short, idx);
+                    self.orgs_with_legal_form.insert(idx);
                 }
             }
             _ => {}
@@ -314,18 +323,14 @@ impl Session {
     /// or, for a name with a legal form, the one known so far only by the
     /// name without it (`Globex Corp.` after `Globex`).
     fn link_org(&self, key: &str) -> Option<usize> {
-        match org_short_name(key) {
+        match org_short_key(key) {
             None => match self.org_shorts.get(key).map(Vec::as_slice) {
                 Some([one]) => Some(*one),
                 _ => None,
             },
             Some(short) => {
                 let &i = self.by_key[PiiKind::Org.index()].get(short)?;
-                let short_only = self.entities[i]
-                    .forms
-                    .iter()
-                    .all(|f| org_short_name(&key_of(PiiKind::Org, f)).is_none());
-                short_only.then_some(i)
+                (!self.orgs_with_legal_form.contains(&i)).then_some(i)
             }
         }
     }
@@ -444,10 +449,26 @@ mod tests {
         assert_eq!(ph(&mut s, PiiKind::Org, "Hooli Ltd"), "[ORG_4]");
         assert_eq!(ph(&mut s, PiiKind::Org, "Hooli AG"), "[ORG_5]");
         assert_eq!(ph(&mut s, PiiKind::Org, "Hooli"), "[ORG_6]");
+        // legal forms with dots link too (keys lose trailing dots)
+        assert_eq!(ph(&mut s, PiiKind::Org, "Umbrella B.V."), "[ORG_7]");
+        assert_eq!(ph(&mut s, PiiKind::Org, "Umbrella"), "[ORG_7.2]");
+        assert_eq!(ph(&mut s, PiiKind::Org, "Vandelay Intl."), "[ORG_8]");
+        assert_eq!(ph(&mut s, PiiKind::Org, "Vandelay Intl. Inc"), "[ORG_8.2]");
         // the links hold in a session loaded from its document
         let mut back = Session::from_json(&s.to_json().unwrap_or_default()).unwrap_or_default();
         assert_eq!(ph(&mut back, PiiKind::Org, "globex"), "[ORG_1.3]");
         assert_eq!(ph(&mut back, PiiKind::Org, "Hooli"), "[ORG_6]");
+    }
+
+    #[test]
+    fn a_known_organisation_keeps_its_own_entity() {
+        let mut s = Session::new();
+        assert_eq!(ph(&mut s, PiiKind::Org, "Globex GmbH"), "[ORG_1]");
+        let known = LinkHint::Known { key: "globex corp" };
+        let globex = s.intern(PiiKind::Org, "Globex", known, usize::MAX);
+        assert_eq!(globex.map(|p| p.text()).unwrap_or_default(), "[ORG_2]");
+        // the known full name was seen: another company's name does not join it
+        assert_eq!(ph(&mut s, PiiKind::Org, "Globex Ltd"), "[ORG_3]");
     }
 
     #[test]
