@@ -45,7 +45,7 @@ use crate::error::RedactError;
 use crate::names::org_short_key;
 use crate::parse::Limits;
 use crate::placeholder::{decimal_digits, PiiKind, Placeholder};
-use crate::text::fold_collapsed;
+use crate::text::{fold_collapsed, outer_words};
 use serde::{Deserialize, Serialize};
 // keys are the caller's values: per-instance random seeds (see `detect::facts`)
 use foldhash::{HashMap, HashSet};
@@ -300,12 +300,9 @@ impl Session {
     fn index_parts(&mut self, kind: PiiKind, idx: usize, key: &str) {
         match kind {
             PiiKind::Person => {
-                let Some((first, _)) = key.split_once(' ') else {
-                    return;
-                };
-                let last = key.rsplit_once(' ').map_or(key, |(_, l)| l);
-                for part in [first, last] {
-                    add_part(&mut self.person_parts, part, idx);
+                if let Some((first, last)) = outer_words(key) {
+                    add_part(&mut self.person_parts, first, idx);
+                    add_part(&mut self.person_parts, last, idx);
                 }
             }
             PiiKind::Org => {
@@ -336,15 +333,14 @@ impl Session {
     }
 
     fn link_person(&self, key: &str) -> Option<usize> {
-        let words: Vec<&str> = key.split(' ').collect();
-        if words.len() == 1 {
+        let Some((first, last)) = outer_words(key) else {
             return match self.person_parts.get(key).map(Vec::as_slice) {
                 Some([one]) => Some(*one),
                 _ => None,
             };
-        }
+        };
         let mut hits = Vec::new();
-        for w in [words[0], words[words.len() - 1]] {
+        for w in [first, last] {
             if let Some(&i) = self.by_key[PiiKind::Person.index()].get(w) {
                 let single_only = self.entities[i]
                     .forms

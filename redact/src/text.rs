@@ -157,6 +157,14 @@ impl Cues {
     }
 }
 
+/// The first and last word of a name with single spaces between its words
+/// (a folded, collapsed key or pattern); `None` for a single word.
+pub(crate) fn outer_words(name: &str) -> Option<(&str, &str)> {
+    let (first, _) = name.split_once(' ')?;
+    let (_, last) = name.rsplit_once(' ')?;
+    Some((first, last))
+}
+
 /// `collapse_ws(&fold(s))` in one pass and one allocation: the key of a
 /// name, address or link (folding never turns a char into whitespace or
 /// back, so collapsing before or after folding is the same).

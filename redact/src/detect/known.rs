@@ -30,7 +30,7 @@ use super::{Candidate, Source};
 use crate::error::RedactError;
 use crate::names::{is_stopword, org_short_name};
 use crate::placeholder::PiiKind;
-use crate::text::{fold_collapsed, is_unspaced_script, is_word_bounded, is_word_char};
+use crate::text::{fold_collapsed, is_unspaced_script, is_word_bounded, is_word_char, outer_words};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
@@ -139,10 +139,11 @@ impl PatternSet {
         }
         self.add(kind, &f, owner);
         match kind {
-            PiiKind::Person if f.contains(' ') => {
-                let words: Vec<&str> = f.split(' ').collect();
-                self.add(kind, words[0], owner);
-                self.add(kind, words[words.len() - 1], owner);
+            PiiKind::Person => {
+                if let Some((first, last)) = outer_words(&f) {
+                    self.add(kind, first, owner);
+                    self.add(kind, last, owner);
+                }
             }
             PiiKind::Org => {
                 if let Some(short) = org_short_name(&f) {
