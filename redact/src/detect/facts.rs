@@ -94,7 +94,7 @@ pub(crate) struct Facts {
 }
 
 impl Facts {
-    fn of(w: &str) -> Self {
+    pub(crate) fn of(w: &str) -> Self {
         // short ASCII words (nearly all) are lowercased on the stack
         let mut buf = [0u8; 32];
         let heap;

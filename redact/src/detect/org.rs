@@ -2,7 +2,15 @@
 //! `&`, `and`, `of`, `de`, `und` between them) followed by Inc, LLC, Ltd,
 //! GmbH, AG, Corp, PLC, S.A., B.V., Pty Ltd, … The suffix is part of the
 //! span. Caller-supplied organisation names are matched by [`super::known`].
+//!
+//! A person "of" an organisation is not part of it: in `Dr. Alice Smith of
+//! Acme Robotics B.V.` the organisation is `Acme Robotics B.V.` and the
+//! person detector finds `Dr. Alice Smith` (see [`person_of`]). Kept whole,
+//! the span would hide the person as an organisation and give the company
+//! the short name `alice smith of acme robotics`, leaving a later bare
+//! `Acme Robotics` in clear.
 
+use super::facts::{capitalised, fact, Facts};
 use super::starts::compile_many;
 use super::{compile, scan_from, Candidate, Verdict};
 use crate::placeholder::PiiKind;
@@ -121,15 +129,15 @@ pub(crate) fn detect(text: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate
             pos.max(seg_start),
             PiiKind::Org,
             out,
-            verdict,
+            |m| verdict(text, m),
         );
         done = seg_end;
     }
 }
 
 /// Trims a match to the organisation name (context char, leading sentence
-/// words) or rejects a bare suffix.
-fn verdict(m: regex::Match<'_>) -> Verdict {
+/// words, a person before "of") or rejects a bare suffix.
+fn verdict(text: &str, m: regex::Match<'_>) -> Verdict {
     let mut start = m.start();
     let mut s = m.as_str();
     // the pattern ends with one char of context; drop it
@@ -162,11 +170,68 @@ fn verdict(m: regex::Match<'_>) -> Verdict {
             break;
         }
     }
+    if let Some(cut) = person_of(text, start, s) {
+        start += cut;
+        s = &s[cut..];
+    }
     // a bare suffix (e.g. "AG" alone) is no organisation
     if !s.contains(' ') && !s.contains(',') {
         return Verdict::Reject;
     }
     Verdict::Accept(start, start + s.len())
+}
+
+/// Connectives that join a person to the organisation after them.
+const OF: &[&str] = &["of"];
+
+/// Most words a person's name takes before "of".
+const MAX_PERSON_WORDS: usize = 3;
+
+/// Where the organisation starts in match `s` (at `start` in `text`) when
+/// the match begins with a person and "of": the offset just after the
+/// connective. The words before it are a person when they are one to
+/// three capitalised words, none a stopword (`Bank`, `University`, …), and
+/// a title precedes them (`Dr. Alice Smith of`, `Mr Lee of`) or the first
+/// is a given name (`Alice Smith of`), counting the word just before the
+/// match. `Bank of America Corp.` and `Royal
+/// Bank of Canada Inc.` stay whole; a bare surname without a title stays
+/// inside the organisation (hidden, but as one).
+fn person_of(text: &str, start: usize, s: &str) -> Option<usize> {
+    let is_title = |w: &str| Facts::of(w.trim_end_matches('.')).is(fact::TITLE);
+    // the match may start inside the name: `Alice [Smith of Bank of America
+    // Corp.]` (its words before the suffix are bounded)
+    let before = text[..start].strip_suffix(' ').unwrap_or_default();
+    let word_before = before.rsplit(' ').next().unwrap_or_default();
+    let given_before = {
+        let facts = Facts::of(word_before);
+        capitalised(facts.style) && facts.is(fact::GIVEN)
+    };
+    let mut titled = !word_before.is_empty() && is_title(word_before);
+    let (mut names, mut given_first) = (usize::from(given_before), given_before);
+    let mut at = 0;
+    for word in s.split(' ') {
+        let word_start = at;
+        at += word.len() + 1;
+        if word.is_empty() {
+            continue;
+        }
+        if OF.contains(&word) {
+            let rest = s.get(at..)?;
+            return (names > 0 && (titled || given_first) && rest.contains(' '))
+                .then_some(word_start + word.len() + 1);
+        }
+        if names == 0 && !titled && is_title(word) {
+            titled = true;
+            continue;
+        }
+        let facts = Facts::of(word);
+        if !capitalised(facts.style) || facts.is(fact::STOPWORD) || names == MAX_PERSON_WORDS {
+            return None;
+        }
+        given_first |= names == 0 && facts.is(fact::GIVEN);
+        names += 1;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -195,13 +260,52 @@ mod tests {
         assert!(found("an AG meeting").is_empty());
     }
 
+    /// A person "of" an organisation is left to the person detector; an
+    /// organisation whose name holds "of" stays whole.
+    #[test]
+    fn person_of_an_organisation() {
+        for (text, org) in [
+            (
+                "Dr. Alice Smith of Acme Robotics B.V. called",
+                "Acme Robotics B.V.",
+            ),
+            ("Dr Smith of Initech LLC wrote", "Initech LLC"),
+            ("Mr. Okafor of Globex Corp. agreed", "Globex Corp."),
+            ("Priya Raman of Hooli Ltd follows up", "Hooli Ltd"),
+            (
+                "Alice Smith of Bank of America Corp. called",
+                "Bank of America Corp.",
+            ),
+            ("Bank of America Corp. wired it", "Bank of America Corp."),
+            (
+                "The Royal Bank of Canada Inc. merged",
+                "Royal Bank of Canada Inc.",
+            ),
+            (
+                "Victoria Bank of Canada Inc. merged",
+                "Victoria Bank of Canada Inc.",
+            ),
+            // no title, no given name: could be a name, could be an org
+            ("Smith of Acme Inc. called", "Smith of Acme Inc."),
+            // four words before "of" (counting Alice, before the match:
+            // the pattern takes four words before a suffix) are no name
+            (
+                "Alice Mary Jane Smith of Acme Inc.",
+                "Mary Jane Smith of Acme Inc.",
+            ),
+            ("Alice Jane Smith of Acme Inc.", "Acme Inc."),
+        ] {
+            assert_eq!(found(text), vec![org], "in {text:?}");
+        }
+    }
+
     /// Scanning only the segments that hold a suffix finds what a scan of
     /// the whole text finds.
     #[test]
     fn suffix_segments_find_what_a_full_scan_finds() {
         for text in crate::detect::test_support::prefilter_texts() {
             let mut full = Vec::new();
-            crate::detect::scan(&ORG, &text, PiiKind::Org, &mut full, verdict);
+            crate::detect::scan(&ORG, &text, PiiKind::Org, &mut full, |m| verdict(&text, m));
             let mut fast = Vec::new();
             detect(&text, &crate::KindSet::all(), &mut fast);
             assert_eq!(fast, full, "in {text:?}");
