@@ -201,7 +201,10 @@ fn person_of(text: &str, start: usize, s: &str) -> Option<usize> {
     // the match may start inside the name: `Alice [Smith of Bank of America
     // Corp.]` (its words before the suffix are bounded)
     let before = text[..start].strip_suffix(' ').unwrap_or_default();
-    let word_before = before.rsplit(' ').next().unwrap_or_default();
+    let word_before = before
+        .rsplit(char::is_whitespace)
+        .next()
+        .unwrap_or_default();
     let given_before = {
         let facts = Facts::of(word_before);
         capitalised(facts.style) && facts.is(fact::GIVEN)
@@ -271,6 +274,7 @@ mod tests {
             ),
             ("Dr Smith of Initech LLC wrote", "Initech LLC"),
             ("Mr. Okafor of Globex Corp. agreed", "Globex Corp."),
+            ("We met.\nMr. Okafor of Globex Corp. agreed", "Globex Corp."),
             ("Priya Raman of Hooli Ltd follows up", "Hooli Ltd"),
             (
                 "Alice Smith of Bank of America Corp. called",
