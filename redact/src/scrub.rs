@@ -461,4 +461,19 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(out3, "[PERSON_2] again");
     }
+
+    #[test]
+    fn a_known_contact_is_not_a_learned_namesake() {
+        let s = Scrubber::builder()
+            .known(KnownEntity::person("Alice Smith"))
+            .build()
+            .unwrap_or_default();
+        let mut sess = Session::new();
+        let out = s
+            .scrub("Bob Smith met us; then Smith called.", &mut sess)
+            .map(|o| o.text)
+            .unwrap_or_default();
+        assert_eq!(out, "[PERSON_1] met us; then [PERSON_2] called.");
+        assert_eq!(sess.value(PiiKind::Person, 2, None), Some("Smith"));
+    }
 }

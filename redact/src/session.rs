@@ -32,7 +32,8 @@
 //! * a multi-word name joins the one person known only by a single word
 //!   that is its first or last word (`Alice`, then later `Alice Smith`);
 //! * caller-supplied contacts link all their parts and aliases to one person
-//!   (unless a part is shared by several contacts).
+//!   (unless a part is shared by several contacts), and are not joined to a
+//!   learned namesake (`Smith` of a contact Alice Smith after `Bob Smith`).
 //!
 //! Organisations link by their name without the legal form, the same way:
 //! `Globex` joins the one organisation seen as `Globex Corp.` or `Globex
@@ -237,8 +238,8 @@ impl Session {
                 LinkHint::None => None,
             })
             .or_else(|| match (kind, hint) {
-                (PiiKind::Person, _) => self.link_person(&key),
-                // a caller's organisation is theirs, not a learned namesake
+                // a caller's contact is theirs, not a learned namesake
+                (PiiKind::Person, LinkHint::None) => self.link_person(&key),
                 (PiiKind::Org, LinkHint::None) => self.link_org(&key),
                 _ => None,
             });
@@ -465,6 +466,19 @@ mod tests {
         assert_eq!(globex.map(|p| p.text()).unwrap_or_default(), "[ORG_2]");
         // the known full name was seen: another company's name does not join it
         assert_eq!(ph(&mut s, PiiKind::Org, "Globex Ltd"), "[ORG_3]");
+    }
+
+    #[test]
+    fn a_known_person_keeps_their_own_entity() {
+        let mut s = Session::new();
+        assert_eq!(ph(&mut s, PiiKind::Person, "Bob Smith"), "[PERSON_1]");
+        let known = LinkHint::Known { key: "alice smith" };
+        let smith = s.intern(PiiKind::Person, "Smith", known, usize::MAX);
+        assert_eq!(smith.map(|p| p.text()).unwrap_or_default(), "[PERSON_2]");
+        let alice = s.intern(PiiKind::Person, "Alice", known, usize::MAX);
+        assert_eq!(alice.map(|p| p.text()).unwrap_or_default(), "[PERSON_2.2]");
+        // a learned name still joins the contact it names in full
+        assert_eq!(ph(&mut s, PiiKind::Person, "Alice Smith"), "[PERSON_2.3]");
     }
 
     #[test]
