@@ -160,7 +160,7 @@ mr mrs ms miss mx dr prof professor sir dame lord lady herr frau mme mlle madame
 señor señora senor senora dott dottoressa sig signor signora rev reverend fr father sister brother
 capt captain sgt sergeant lt lieutenant col colonel officer detective det judge senator nurse
 ssa ing mag attorney lawyer counsel advocate notary doctor coach pastor rabbi imam bishop inspector
-constable mayor governor minister
+constable mayor governor minister m dhr mevr mevrouw heer
 ";
 
 /// Openers: the name follows on the same line (`Dear Okafor,`, `Hi Tom`).

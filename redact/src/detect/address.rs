@@ -277,7 +277,80 @@ fn verdict(text: &str, m: Match) -> Verdict {
     let s = &text[m.range()];
     // a trailing "Dr." before a capitalised word is a title, not a suffix
     let trimmed = s.trim_end_matches(['.', ' ', ',']);
-    Verdict::Accept(m.start(), m.start() + trimmed.len())
+    let end = m.start() + trimmed.len();
+    Verdict::Accept(
+        m.start() - unit_before(&text[..m.start()]),
+        end + tail_after(&text[end..]),
+    )
+}
+
+/// A city (`Bristol`, `Zürich`, `Saint-Étienne`).
+const CITY: &str = r"\p{Lu}[\p{L}'\-]{1,40}";
+
+/// What may follow a street beyond [`ADDRESS`]'s own `City, ST 12345`
+/// tail: a city and a postcode that comes after it (UK, US without
+/// commas, Canada, Australia, Ireland), or a postcode and the city after
+/// it (most of Europe: `10115 Berlin`, `3511 AM Utrecht`, `1000-001
+/// Lisboa`, `CH-8001 Zürich`, `111 22 Stockholm`). Anchored; the street
+/// is incomplete without it, and city and postcode together locate a home.
+static TAIL_AFTER: LazyLock<regex::Regex> = LazyLock::new(|| {
+    let city_first = format!(
+        r"{CITY}(?:[ ]{CITY}){{0,2}}(?:[ ][0-9]{{1,2}})?,?[ ]{{1,2}}(?:{uk}|{us}|{ca}|{au}|{eir})",
+        uk = r"[A-Z]{1,2}[0-9][0-9A-Z]?[ ][0-9][A-Z]{2}",
+        us = r"[A-Z]{2}[ ]{1,2}[0-9]{5}(?:-[0-9]{4})?",
+        ca = r"(?:[A-Z]{2}[ ]{1,2})?[A-Z][0-9][A-Z][ ][0-9][A-Z][0-9]",
+        au = r"(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT)[ ]{1,2}[0-9]{4}",
+        eir = r"[A-Z][0-9][0-9W][ ][0-9A-Z]{4}",
+    );
+    let postcode_first = format!(
+        r"(?:[A-Z]{{1,2}}-)?(?:[0-9]{{4,5}}(?:[ ]?[A-Z]{{2}})?|[0-9]{{4}}-[0-9]{{3}}|[0-9]{{2}}-[0-9]{{3}}|[0-9]{{3}}[ ][0-9]{{2}})[ ]{{1,2}}{CITY}(?:[ \-]{CITY}){{0,2}}"
+    );
+    // a door or floor may come first (`45/3`, `48, 3º B`), and a line
+    // break after a comma
+    let door = r"(?:/[0-9]{1,4}[a-zA-Z]?)?(?:,?[ ]{1,2}[0-9]{1,2}[ºª°]?(?:[ ]?[A-Z])?)?";
+    super::compile(&format!(
+        r"^{door}(?:,?[ ]{{1,2}}|,[ ]?\r?\n[ ]{{0,8}})(?:{city_first}|{postcode_first})(?:[^\p{{L}}\p{{N}}]|$)"
+    ))
+});
+
+/// A unit written before the street (`Apt 5C, 12 Main St`, `Flat 2, 3
+/// Kings Road`). Anchored at the end of the text before the street.
+static UNIT_BEFORE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    super::compile(
+        r"(?:^|[^\p{L}\p{N}])((?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Rm|Room)\.?[ ]?#?[0-9A-Za-z][0-9A-Za-z\-]{0,5},?[ ]{1,2})$",
+    )
+});
+
+/// A post-office box (`PO Box 4471`, `P.O. Box 12`, `Postfach 10 20 30`,
+/// `Apartado de Correos 55`), then a city with its postcode as after a
+/// street ([`TAIL_AFTER`]).
+static PO_BOX: LazyLock<regex::Regex> = LazyLock::new(|| {
+    super::compile(
+        r"(?-u:\b)(?:P\.?[ ]?O\.?[ ]?Box|PO[ ]BOX|Postfach|Apartado(?:[ ]de[ ][Cc]orreos)?|Casella[ ][Pp]ostale|Bo[îi]te[ ]postale)[ ](?:[0-9]{1,3}[ ]){0,2}[0-9]{1,6}(?-u:\b)",
+    )
+});
+
+/// How many bytes of `after` (the text right after a street) extend it by
+/// [`TAIL_AFTER`]: a city with its postcode.
+fn tail_after(after: &str) -> usize {
+    let Some(m) = TAIL_AFTER.find(after) else {
+        return 0;
+    };
+    // the pattern ends with one char of context: not part of the tail
+    let tail = m.as_str();
+    match tail.chars().next_back() {
+        Some(c) if !c.is_alphanumeric() => tail.len() - c.len_utf8(),
+        _ => tail.len(),
+    }
+}
+
+/// How many bytes right before a street are a unit ([`UNIT_BEFORE`]).
+fn unit_before(before: &str) -> usize {
+    let window = &before[crate::text::floor_boundary(before, before.len().saturating_sub(32))..];
+    UNIT_BEFORE
+        .captures(window)
+        .and_then(|c| c.get(1))
+        .map_or(0, |m| m.len())
 }
 
 /// Builds this module's patterns now (see [`crate::prepare`]).
@@ -285,6 +358,9 @@ pub(crate) fn prepare() {
     LazyLock::force(&ADDRESS);
     LazyLock::force(&LEADING_TYPE);
     LazyLock::force(&NUMBER_AFTER_BY_LAST);
+    LazyLock::force(&TAIL_AFTER);
+    LazyLock::force(&UNIT_BEFORE);
+    LazyLock::force(&PO_BOX);
 }
 
 /// Finds street addresses; `starts` are the text's [`Starts`].
@@ -306,6 +382,14 @@ pub(crate) fn detect_at(
         })
     };
     scan_with(text, 0, PiiKind::Address, out, find, |m| verdict(text, m));
+    po_boxes(text, out);
+}
+
+/// Finds post-office boxes ([`PO_BOX`]).
+fn po_boxes(text: &str, out: &mut Vec<Candidate>) {
+    super::scan(&PO_BOX, text, PiiKind::Address, out, |m| {
+        Verdict::Accept(m.start(), m.end() + tail_after(&text[m.end()..]))
+    });
 }
 
 #[cfg(test)]
@@ -324,6 +408,7 @@ mod tests {
                 ADDRESS.search(&input).map(|m| (m.start(), m))
             };
             scan_with(text, 0, PiiKind::Address, out, find, |m| verdict(text, m));
+            po_boxes(text, out);
         }
     }
 
@@ -433,6 +518,25 @@ mod tests {
             "Avenida de la Constitución 5",
             "Keizersgracht 123",
             "350 5th Avenue",
+            "14 Harbour Road, Bristol BS1 5TY",
+            "Oudegracht 12, 3511 AM Utrecht",
+            "Hauptstraße 5, 10115 Berlin",
+            "12 rue de Rivoli, 75001 Paris",
+            "Rua Augusta 27, 1100-048 Lisboa",
+            "Bahnhofstrasse 1, CH-8001 Zürich",
+            "1234 Elm Street, Springfield IL 62704",
+            "100 Queen Street, Toronto ON M5H 2N2",
+            "12 George Street, Sydney NSW 2000",
+            "5 Merrion Square, Dublin D02 X285",
+            "Apt 5C, 210 West 14th Street",
+            "Flat 2, 3 Kings Road",
+            "PO Box 4471, Tulsa, OK 74101",
+            "P.O. Box 12",
+            "Postfach 10 20 30, 80333 München",
+            "22 Merrion Square, Dublin 2, D02 X285",
+            "Calle de Alcalá 48, 3º B, 28014 Madrid",
+            "Mariahilfer Straße 45/3, 1060 Wien",
+            "8 avenue Jean Jaurès,\n69007 Lyon",
         ] {
             let t = format!("Send it to {a}. Thanks");
             assert_eq!(found(&t), vec![a.to_string()], "{a}");
@@ -449,6 +553,25 @@ mod tests {
             "Phone screen with Rachel on 12 Feb. Strong SQL skills.",
         ] {
             assert!(found(t).is_empty(), "{t}: {:?}", found(t));
+        }
+    }
+
+    /// Only a city with a postcode extends a street: not a city alone, a
+    /// number alone, or a word glued to the postcode.
+    #[test]
+    fn tails_need_a_postcode() {
+        for (t, a) in [
+            ("at 12 Main St, Springfield today", "12 Main St"),
+            ("at 12 Main St, 3 boxes", "12 Main St"),
+            ("at 14 Harbour Road, Bristol BS1 5TYX", "14 Harbour Road"),
+            (
+                "at 14 Harbour Road, Bristol BS1 5TY.",
+                "14 Harbour Road, Bristol BS1 5TY",
+            ),
+            ("Unit 4 of 12 Main St", "12 Main St"),
+            ("Unit 4, 12 Main St", "Unit 4, 12 Main St"),
+        ] {
+            assert_eq!(found(t), vec![a.to_string()], "in {t:?}");
         }
     }
 }

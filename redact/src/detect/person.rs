@@ -159,16 +159,23 @@ impl<'a> Ctx<'a, '_> {
         &self.text[self.words[i].end..self.words[i + 1].start]
     }
 
+    /// Word `i` follows a title (`Dr. Okonkwo`, `MR OKAFOR`).
+    fn after_title(&self, i: usize) -> bool {
+        i > 0
+            && self.facts(i - 1).is(fact::TITLE)
+            && matches!(self.gap(i - 1), " " | ". " | "." | "  " | ".  ")
+    }
+
     /// The cue before word `i`, if any.
     fn cue(&self, i: usize) -> Cue {
         if i == 0 {
             return Cue::None;
         }
-        let prev = self.facts(i - 1);
-        let g = self.gap(i - 1);
-        if prev.is(fact::TITLE) && matches!(g, " " | ". " | "." | "  " | ".  ") {
+        if self.after_title(i) {
             return Cue::Strong;
         }
+        let prev = self.facts(i - 1);
+        let g = self.gap(i - 1);
         let same_line =
             g.len() <= 3 && !g.is_empty() && g.chars().all(|c| matches!(c, ' ' | ',' | '!'));
         if same_line && prev.is(fact::OPENER) {
@@ -346,9 +353,16 @@ pub(crate) fn detect<'t>(
         let st = f.style;
         if capitalised(st) {
             let given = f.is(fact::GIVEN);
-            let cue = if f.is(fact::STOPWORD) || f.is(fact::TITLE) || (st == Style::Upper && !given)
-            {
+            // a word in capitals is a name after a title, or a given name;
+            // other cues see acronyms (`Hi HR`, `Attn: QA`)
+            let cue = if f.is(fact::STOPWORD) || f.is(fact::TITLE) {
                 Cue::None
+            } else if st == Style::Upper && !given {
+                if cx.after_title(i) {
+                    Cue::Strong
+                } else {
+                    Cue::None
+                }
             } else {
                 cx.cue(i)
             };
@@ -457,5 +471,18 @@ mod tests {
             vec!["Okafor", "Zed Quill"]
         );
         assert_eq!(found("Mr. and Mrs. Okafor"), vec!["Okafor"]);
+        assert_eq!(found("MR OKAFOR called"), vec!["OKAFOR"]);
+        assert_eq!(
+            found("Mr THADDEUS OKONJO-IWEALA called"),
+            vec!["THADDEUS OKONJO-IWEALA"]
+        );
+        assert_eq!(found("Hi HR, Attn: QA"), Vec::<String>::new());
+        assert_eq!(found("Mon conseiller, M. Dupont, a appelé"), vec!["Dupont"]);
+        assert_eq!(found("Dhr. Maarten Visser"), vec!["Maarten Visser"]);
+        assert_eq!(
+            found("Aan: mevrouw Ingeborg Heuvel"),
+            vec!["Ingeborg Heuvel"]
+        );
+        assert_eq!(found("de heer Jansen belde"), vec!["Jansen"]);
     }
 }
