@@ -63,6 +63,9 @@ pub(crate) mod list {
     pub(crate) const CALL: u32 = 1 << 17;
     /// A given name that is an ordinary lowercase word somewhere.
     pub(crate) const LOWER_WORD: u32 = 1 << 18;
+    /// A verb after which `by` or `to` takes a name: `Reported by`.
+    pub(crate) const BY_VERB: u32 = 1 << 19;
+    pub(crate) const BY: u32 = 1 << 20;
 }
 
 /// Common given names, lowercase.
@@ -128,6 +131,19 @@ holly ivy iris jade pearl amber ruby lily poppy crystal violet hazel olive jasmi
 robin penny carol jean jan mercedes dolores angel christian victor jordan austin madison sydney paris
 florence chelsea georgia virginia hunter carter cooper parker taylor clara rosa blanca pilar alma luz
 paz sol bob rob nick tom harry ken ella leo mia ama
+orrin hannelore rutger leopold cornelius eamon penelope declan kwabena xiomara åsa özlem ngozi ezekiel
+marguerite rhys cressida desmond quentin sunniva thaddeus aoife orla gisela maarten jarrah ingeborg
+benoît anton bernadette bertrand brendan caitlin casper cedric chiara christoph cormac craig dario
+deirdre edmund eileen elaine elias elise eliza elliot erika ernest floris francis garrett geoffrey
+gerard gertrude gideon gilbert gunnar gustav gwen hamish harald harriet hector heinrich herbert hilda
+horace howard hugh humphrey irene isidore jasper joachim jocelyn juliet konrad kristin lawrence
+leonard lionel ludwig magnus malcolm marcel margot marian marianne marion matilda maurice monica
+moritz nathaniel neil nigel octavia olaf osvaldo otto peter phoebe quinn ralph reginald reinhard
+renate rhiannon roderick roger rosemary rudolf rupert russell serena sigrid stefanie thea torsten
+trevor tristan valerie wilhelm winifred yolanda zachary aarav anand femi folasade ifeoma jin nkechi
+fatuma njeri otieno yaw sota yui hina ren minh linh thanh huong arash dariush farzana nasrin cem
+deniz oğuz selin niamh saoirse ciara cillian oisin padraig seamus eoin ronan tadhg grainne sinead
+roisin
 ";
 
 /// Given names that are also common capitalised words (months, virtues,
@@ -151,7 +167,8 @@ dean drew chase lane reed wade cliff glen sandy holly ivy iris jade pearl amber 
 crystal violet hazel olive jasmine daisy willow sage robin penny carol jean jan sol paz luz alma rosa
 blanca clara pilar kai hana nia nora lina gina vera nina lea kate dana sasha ian sara anna ann eva
 emil mai mei ming hui wei lei yuki jing chen kim sky river summer autumn june april august
-aurora bianca gloria sakura maya milan stella josh sally molly mike
+aurora bianca gloria sakura maya milan stella josh sally molly mike peter roger rosemary marian
+hector ralph
 ";
 
 /// Titles before a surname: `Mr. Okafor`, `Dr Chen`.
@@ -170,7 +187,11 @@ const OPENERS: &str = "dear hi hello hey hiya greetings attn attention bonjour c
 const SIGNOFFS: &str = "thanks thank thx cheers regards sincerely best love yours cordially respectfully warmly wishes cordialement amitiés bises saludos atentamente saluti cordiali grüße grüßen grüsse gruß gruss groeten abraços";
 
 /// Header words that take a name after a colon: `From: Alice`.
-const HEADER_CUES: &str = "from to cc bcc attn contact name customer client patient employee user assignee assigned owner reporter requester caller candidate tenant guest recipient sender author signed agent rep representative applicant member buyer seller driver passenger witness";
+const HEADER_CUES: &str = "from to cc bcc attn contact name customer client patient employee user assignee assigned owner reporter requester caller candidate tenant guest recipient sender author signed agent rep representative applicant member buyer seller driver passenger witness attendees attendee participants participant panel panelists moderator speaker speakers host organizer organiser cardholder holder beneficiary insured policyholder claimant interviewer interviewee present approver reviewer";
+
+/// Verbs after which `by` or `to` takes a name (`Reported by`, `Assigned
+/// to`): a header cue without the colon.
+const BY_VERBS: &str = "reported approved prepared submitted signed created requested reviewed written sent escalated handled authored assigned delegated forwarded reassigned referred raised opened closed filed logged entered updated edited modified";
 
 /// Capitalised words that are not names; they stop name extension and are
 /// never captured after a cue.
@@ -221,6 +242,8 @@ const LISTS: &[(&str, u32)] = &[
     ("name", list::NAME),
     ("me", list::ME),
     ("call", list::CALL),
+    (BY_VERBS, list::BY_VERB),
+    ("by to", list::BY),
 ];
 
 /// Lowercase word → its [`list`] bits.

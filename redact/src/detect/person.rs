@@ -194,6 +194,14 @@ impl<'a> Ctx<'a, '_> {
         if (prev.is(fact::HEADER) || prev.is(fact::PHRASE)) && g.trim() == ":" {
             return Cue::Weak;
         }
+        if g == " "
+            && prev.is(fact::BY)
+            && i >= 2
+            && self.gap(i - 2) == " "
+            && self.facts(i - 2).is(fact::BY_VERB)
+        {
+            return Cue::Weak;
+        }
         if i >= 2
             && self.gap(i - 2) == " "
             && prev.is(fact::AS)
@@ -219,6 +227,34 @@ impl<'a> Ctx<'a, '_> {
             }
         }
         Cue::None
+    }
+
+    /// Word `i` continues a list of names after a header (`CC: Rutger
+    /// Janssen, Hannelore Fitzgerald and Orla Byrne`): the name before it
+    /// ended at word `prev_end`, and a comma, semicolon or `and` / `&`
+    /// stands between.
+    fn continues_list(&self, prev_end: usize, i: usize) -> bool {
+        if i == prev_end + 1 {
+            return matches!(self.gap(prev_end), ", " | "; " | " & " | ",  ");
+        }
+        i == prev_end + 2
+            && matches!(self.gap(prev_end), " " | ", ")
+            && self.gap(prev_end + 1) == " "
+            && matches!(self.word(prev_end + 1), "and" | "und" | "et" | "y" | "en")
+    }
+
+    /// Word `i` starts a display name before an e-mail address
+    /// (`Penelope Aldridge <p.aldridge@example.com>`) that ends at word
+    /// `end`.
+    fn before_mailbox(&self, end: usize) -> bool {
+        let rest = &self.text[self.words[end].end..];
+        let Some(inner) = rest.strip_prefix(" <") else {
+            return false;
+        };
+        let inner = &inner[..crate::text::floor_boundary(inner, inner.len().min(256))];
+        inner
+            .split_once('>')
+            .is_some_and(|(addr, _)| addr.contains('@') && !addr.contains(char::is_whitespace))
     }
 
     /// After a weak cue a single unknown word counts only when it ends the
@@ -335,6 +371,11 @@ pub(crate) fn detect<'t>(
             Source::Heuristic,
         ));
     };
+    // display names before `<e-mail>` need only be looked for when the
+    // text has one
+    let mailboxes = text.contains(" <");
+    // where the last name after a header cue (or in its list) ended
+    let mut list_end: Option<usize> = None;
     let mut i = 0;
     while i < words.len() {
         let w = cx.word(i);
@@ -364,12 +405,23 @@ pub(crate) fn detect<'t>(
                     Cue::None
                 }
             } else {
-                cx.cue(i)
+                match cx.cue(i) {
+                    Cue::None if list_end.is_some_and(|e| cx.continues_list(e, i)) => Cue::Weak,
+                    cue => cue,
+                }
             };
             if cue != Cue::None {
                 let end = cx.extend(i);
                 let sure_name = given && !f.is(fact::AMBIGUOUS);
                 if cue == Cue::Strong || end > i || sure_name || cx.stands_alone(end) {
+                    push(out, i, end);
+                    list_end = (cue == Cue::Weak).then_some(end);
+                    i = end + 1;
+                    continue;
+                }
+            } else if mailboxes && !f.is(fact::STOPWORD) && !f.is(fact::TITLE) {
+                let end = cx.extend(i);
+                if end > i && cx.before_mailbox(end) {
                     push(out, i, end);
                     i = end + 1;
                     continue;
@@ -484,5 +536,28 @@ mod tests {
             vec!["Ingeborg Heuvel"]
         );
         assert_eq!(found("de heer Jansen belde"), vec!["Jansen"]);
+        assert_eq!(
+            found("Reported by Zygmunt Wolanski, assigned to Tamsin Greaves"),
+            vec!["Zygmunt Wolanski", "Tamsin Greaves"]
+        );
+        assert!(found("Approved by Finance. Sent to Legal. passed by Main Street").is_empty());
+        assert_eq!(
+            found("CC: Zygmunt Wolanski, Tamsin Greaves and Quill Zed; Okwu Ibe"),
+            vec![
+                "Zygmunt Wolanski",
+                "Tamsin Greaves",
+                "Quill Zed",
+                "Okwu Ibe"
+            ]
+        );
+        assert_eq!(
+            found("Dr. Okafor, Acme Partners and Main Street"),
+            vec!["Okafor"]
+        );
+        assert_eq!(
+            found("Zygmunt Wolanski <zw@example.com> wrote"),
+            vec!["Zygmunt Wolanski"]
+        );
+        assert!(found("Billing Team <billing@example.com>, Billing <b@x.io>").is_empty());
     }
 }
