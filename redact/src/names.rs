@@ -405,6 +405,146 @@ pub(crate) fn org_short_key(key: &str) -> Option<&str> {
     strip_legal_form(key, true).map(|short| short.trim_end_matches('.'))
 }
 
+/// Generic words that end organisation names: `Tessellate Systems`,
+/// `Pemberton & Sons`, `Kestrel Data Services` are called `Tessellate`,
+/// `Pemberton`, `Kestrel` for short.
+const ORG_NOUNS: &[&str] = &[
+    "systems",
+    "system",
+    "robotics",
+    "technologies",
+    "technology",
+    "tech",
+    "solutions",
+    "group",
+    "labs",
+    "lab",
+    "laboratories",
+    "partners",
+    "consulting",
+    "consultants",
+    "capital",
+    "software",
+    "analytics",
+    "logistics",
+    "foods",
+    "marine",
+    "media",
+    "pharma",
+    "pharmaceuticals",
+    "energy",
+    "services",
+    "industries",
+    "international",
+    "global",
+    "enterprises",
+    "ventures",
+    "networks",
+    "digital",
+    "data",
+    "security",
+    "health",
+    "healthcare",
+    "medical",
+    "insurance",
+    "investments",
+    "properties",
+    "realty",
+    "construction",
+    "engineering",
+    "manufacturing",
+    "motors",
+    "airlines",
+    "trading",
+    "brands",
+    "studios",
+    "games",
+    "communications",
+    "telecom",
+    "associates",
+    "sons",
+    "brothers",
+    "bros",
+    "&",
+    "and",
+];
+
+/// First words that are too common to stand for one organisation.
+const COMMON_BRAND_WORDS: &[&str] = &[
+    "united",
+    "global",
+    "international",
+    "national",
+    "american",
+    "british",
+    "european",
+    "royal",
+    "premier",
+    "standard",
+    "advanced",
+    "digital",
+    "modern",
+    "smart",
+    "green",
+    "blue",
+    "red",
+    "black",
+    "white",
+    "golden",
+    "silver",
+    "pacific",
+    "atlantic",
+    "western",
+    "eastern",
+    "northern",
+    "southern",
+    "metro",
+    "urban",
+    "prime",
+    "apex",
+    "summit",
+    "pioneer",
+    "allied",
+    "integrated",
+    "applied",
+    "creative",
+    "strategic",
+    "total",
+    "universal",
+    "continental",
+    "federal",
+    "local",
+    "quality",
+    "express",
+    "direct",
+    "online",
+    "data",
+    "health",
+    "energy",
+    "security",
+];
+
+/// The distinctive first word of an organisation's short name
+/// ([`org_short_name`]) when the rest is generic (see [`ORG_NOUNS`]):
+/// `tessellate` for `tessellate systems`. `None` when nothing generic
+/// ends the name, or the word left is short, a known word of the lexicon
+/// (a given name, a stopword, …) or too common (`united logistics`).
+pub(crate) fn org_brand(short: &str) -> Option<&str> {
+    let mut brand = short;
+    while let Some((rest, last)) = brand.rsplit_once(' ') {
+        if !ORG_NOUNS.contains(&last) {
+            break;
+        }
+        brand = rest.trim_end();
+    }
+    let distinctive = brand.len() < short.len()
+        && !brand.contains(' ')
+        && brand.chars().count() >= 4
+        && lists_of(brand) == 0
+        && !COMMON_BRAND_WORDS.contains(&brand);
+    distinctive.then_some(brand)
+}
+
 /// See [`org_short_name`]; with `dotless`, a legal form may lack its final
 /// dot.
 fn strip_legal_form(name: &str, dotless: bool) -> Option<&str> {
@@ -456,6 +596,30 @@ mod tests {
         assert_eq!(org_short_key("acme s.p.a"), Some("acme"));
         assert_eq!(org_short_key("acme intl. inc"), Some("acme intl"));
         assert_eq!(org_short_key("acme widgets"), None);
+    }
+
+    #[test]
+    fn org_brands() {
+        for (short, brand) in [
+            ("tessellate systems", "tessellate"),
+            ("pemberton & sons", "pemberton"),
+            ("acme robotics", "acme"),
+            ("kestrel data services", "kestrel"),
+        ] {
+            assert_eq!(org_brand(short), Some(brand), "{short}");
+        }
+        for none in [
+            "tessellate",
+            "acme widgets",
+            "united logistics",
+            "alice logistics",
+            "general motors",
+            "bank of nordvik",
+            "abc systems",
+            "blue river analytics",
+        ] {
+            assert_eq!(org_brand(none), None, "{none}");
+        }
     }
 
     #[test]

@@ -38,12 +38,14 @@
 //! Organisations link by their name without the legal form, the same way:
 //! `Globex` joins the one organisation seen as `Globex Corp.` or `Globex
 //! B.V.` (with several, it becomes its own), and `Globex Corp.` joins the
-//! organisation known so far only as `Globex`. A caller-supplied
+//! organisation known so far only as `Globex`. The first word stands for
+//! the name when the rest is generic (`Tessellate` for `Tessellate Systems
+//! Inc.`, see `names::org_brand`). A caller-supplied
 //! organisation is not joined to a learned namesake, and counts as seen
 //! under its full name.
 
 use crate::error::RedactError;
-use crate::names::org_short_key;
+use crate::names::{org_brand, org_short_key};
 use crate::parse::Limits;
 use crate::placeholder::{decimal_digits, PiiKind, Placeholder};
 use crate::text::{fold_collapsed, outer_words};
@@ -309,6 +311,9 @@ impl Session {
             PiiKind::Org => {
                 if let Some(short) = org_short_key(key) {
                     add_part(&mut self.org_shorts, short, idx);
+                    if let Some(brand) = org_brand(short) {
+                        add_part(&mut self.org_shorts, brand, idx);
+                    }
                     self.orgs_with_legal_form.insert(idx);
                 }
             }
@@ -327,7 +332,10 @@ impl Session {
                 _ => None,
             },
             Some(short) => {
-                let &i = self.by_key[PiiKind::Org.index()].get(short)?;
+                let by_key = &self.by_key[PiiKind::Org.index()];
+                let &i = by_key
+                    .get(short)
+                    .or_else(|| by_key.get(org_brand(short)?))?;
                 (!self.orgs_with_legal_form.contains(&i)).then_some(i)
             }
         }
@@ -451,6 +459,14 @@ mod tests {
         assert_eq!(ph(&mut s, PiiKind::Org, "Umbrella"), "[ORG_7.2]");
         assert_eq!(ph(&mut s, PiiKind::Org, "Vandelay Intl."), "[ORG_8]");
         assert_eq!(ph(&mut s, PiiKind::Org, "Vandelay Intl. Inc"), "[ORG_8.2]");
+        // and by the first word when the rest is generic
+        assert_eq!(
+            ph(&mut s, PiiKind::Org, "Tessellate Systems Inc."),
+            "[ORG_9]"
+        );
+        assert_eq!(ph(&mut s, PiiKind::Org, "Tessellate"), "[ORG_9.2]");
+        assert_eq!(ph(&mut s, PiiKind::Org, "Kestrel"), "[ORG_10]");
+        assert_eq!(ph(&mut s, PiiKind::Org, "Kestrel Data Ltd"), "[ORG_10.2]");
         // the links hold in a session loaded from its document
         let mut back = Session::from_json(&s.to_json().unwrap_or_default()).unwrap_or_default();
         assert_eq!(ph(&mut back, PiiKind::Org, "globex"), "[ORG_1.3]");

@@ -3,8 +3,9 @@
 //! [`crate::Scrubber`]) and names learned in the session (built per call).
 //!
 //! Patterns for a person are the full name, its first and last word and any
-//! aliases; for an organisation the name, aliases and the name without its
-//! legal-form suffix. Multi-word patterns match in any case (`ALICE SMITH`);
+//! aliases; for an organisation the name, aliases, the name without its
+//! legal-form suffix and, when the rest is generic, its first word
+//! (`Tessellate` for `Tessellate Systems Inc.`). Multi-word patterns match in any case (`ALICE SMITH`);
 //! single-word patterns only when the text capitalises them (`Smith`,
 //! `SMITH`, not `smith`), so a surname that is also a word (`Baker`, `Young`)
 //! does not swallow prose. Matches must be whole words (scripts without
@@ -28,7 +29,7 @@
 
 use super::{Candidate, Source};
 use crate::error::RedactError;
-use crate::names::{is_stopword, org_short_name};
+use crate::names::{is_stopword, org_brand, org_short_name};
 use crate::placeholder::PiiKind;
 use crate::text::{fold_collapsed, is_unspaced_script, is_word_bounded, is_word_char, outer_words};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -148,6 +149,9 @@ impl PatternSet {
             PiiKind::Org => {
                 if let Some(short) = org_short_name(&f) {
                     self.add(kind, short, owner);
+                    if let Some(brand) = org_brand(short) {
+                        self.add(kind, brand, owner);
+                    }
                 }
             }
             _ => {}
