@@ -1,6 +1,6 @@
 //! Dates of birth: a date (numeric, ISO, or with a month name in English,
 //! German, French or Spanish) preceded in the same clause by a birth cue —
-//! "born", "DOB", "date of birth", "birthday", "geboren", "né le",
+//! "born", "DOB", "D.O.B.", "date of birth", "birthday", "geboren", "geb.", "né le",
 //! "fecha de nacimiento", … — or a bare year right after "born in".
 //!
 //! The date pattern runs only in windows after a cue (see [`super::near`]):
@@ -29,6 +29,7 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
             r"|[0-9]{{1,2}}[./\-][0-9]{{1,2}}[./\-](?:[0-9]{{4}}|[0-9]{{2}})",
             r"|(?:{m})\.?[ ]{{1,2}}[0-9]{{1,2}}(?:st|nd|rd|th)?(?:,?[ ]{{1,2}}[0-9]{{4}})?",
             r"|[0-9]{{1,2}}(?:st|nd|rd|th|er)?\.?[ ]{{1,2}}(?:of[ ]|de[ ])?(?:{m})\.?(?:,?[ ]{{1,2}}(?:de[ ])?[0-9]{{4}})?",
+            r"|[0-9]{{1,2}}-(?:{m})-(?:[0-9]{{4}}|[0-9]{{2}})",
             r"|(?:19|20)[0-9]{{2}}",
             r")(?-u:\b)"
         ),
@@ -68,7 +69,31 @@ const CUES: &[&str] = &[
     "birthday_date",
     "date-of-birth",
     "geburtsdatum:",
+    "geboortedatum",
+    "geboren op",
+    "data de nascimento",
+    "data urodzenia",
+    "fødselsdato",
+    "födelsedatum",
 ];
+
+/// Cues of [`CUES`] that end with a dot of their own, which
+/// [`clause_before`] would read as the end of a sentence (`D.O.B.
+/// 11.09.1969`, `geb. 3.3.1984`).
+const DOTTED_CUES: &[&str] = &["d.o.b.", "geb."];
+
+/// A [`DOTTED_CUES`] cue right before the date at `start` (a colon or
+/// spaces between).
+fn dotted_cue_before(text: &str, start: usize) -> bool {
+    let w = &text[crate::text::floor_boundary(text, start.saturating_sub(12))..start];
+    let w = w.trim_end_matches([' ', ':']).as_bytes();
+    DOTTED_CUES.iter().any(|cue| {
+        let cue = cue.as_bytes();
+        w.len() >= cue.len()
+            && w[w.len() - cue.len()..].eq_ignore_ascii_case(cue)
+            && (w.len() == cue.len() || !w[w.len() - cue.len() - 1].is_ascii_alphanumeric())
+    })
+}
 
 /// A birth cue is in the clause and no other number stands between it and
 /// the date ("DOB 03/14/1985, seen 05/05/2024" marks only the first date).
@@ -142,7 +167,8 @@ fn verdict(text: &str, m: Match<'_>) -> Verdict {
         let b = before.trim_end().to_lowercase();
         b.ends_with("born in") || b.ends_with("born") || b.ends_with("geboren")
     } else {
-        s.bytes().any(|b| b.is_ascii_digit()) && cue_governs(before)
+        s.bytes().any(|b| b.is_ascii_digit())
+            && (cue_governs(before) || dotted_cue_before(text, m.start()))
     };
     if ok {
         Verdict::Accept(m.start(), m.end())
@@ -266,6 +292,11 @@ mod tests {
         );
         assert_eq!(found("his birthday is 12th of June"), vec!["12th of June"]);
         assert_eq!(found("I was born in 1985."), vec!["1985"]);
+        assert_eq!(found("D.O.B. 11.09.1969 for him"), vec!["11.09.1969"]);
+        assert_eq!(found("Müller, geb. 03.03.1984"), vec!["03.03.1984"]);
+        assert_eq!(found("born 03-Mar-1984"), vec!["03-Mar-1984"]);
+        assert_eq!(found("geboortedatum: 03-03-1984"), vec!["03-03-1984"]);
+        assert!(found("See p. 12. Ref. 03.03.1984 is the order date.").is_empty());
         assert!(found("The meeting is on May 5 at 3pm.").is_empty());
         assert!(found("He was born in Ohio. We meet on 05/05/2024.").is_empty());
     }
