@@ -85,6 +85,12 @@ fn long_tokens_without_spaces() {
         "Mr. ".repeat(MB / 4),
         "Dear ".repeat(MB / 5),
         "[PERSON_1".repeat(MB / 9),
+        "x.com/a".repeat(MB / 7),
+        "twitter.com/".repeat(MB / 12),
+        "@a.b".repeat(MB / 4),
+        "Box 1234567 ".repeat(MB / 12),
+        "PO Box 1 Tulsa".repeat(MB / 14),
+        "12 Main St, Bristol".repeat(MB / 19),
     ] {
         run(&s, &text);
     }

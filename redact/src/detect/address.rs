@@ -382,14 +382,57 @@ pub(crate) fn detect_at(
         })
     };
     scan_with(text, 0, PiiKind::Address, out, find, |m| verdict(text, m));
-    po_boxes(text, out);
+    po_boxes(text, &starts.digit_runs, out);
 }
 
-/// Finds post-office boxes ([`PO_BOX`]).
-fn po_boxes(text: &str, out: &mut Vec<Candidate>) {
-    super::scan(&PO_BOX, text, PiiKind::Address, out, |m| {
-        Verdict::Accept(m.start(), m.end() + tail_after(&text[m.end()..]))
-    });
+/// How far before its number a [`PO_BOX`] match starts, at most
+/// (`Apartado de Correos ` and the `P.O.` spellings are shorter).
+const PO_BOX_BACK: usize = 24;
+
+/// The words right before a post-office box number, as [`PO_BOX`] writes
+/// them, with the space after them (`Box 12`, `Postfach 10 20 30`).
+const PO_BOX_WORDS: &[&str] = &[
+    "Box ",
+    "BOX ",
+    "Postfach ",
+    "Apartado ",
+    "orreos ",
+    "ostale ",
+];
+
+/// Finds post-office boxes ([`PO_BOX`]), trying only at digit runs right
+/// after one of [`PO_BOX_WORDS`] (every match has its first number there).
+fn po_boxes(text: &str, digit_runs: &[usize], out: &mut Vec<Candidate>) {
+    let b = text.as_bytes();
+    let mut pos = 0;
+    for &i in digit_runs {
+        // one byte test rules out nearly every number
+        if i < 2
+            || i < pos
+            || b[i - 1] != b' '
+            || !matches!(b[i - 2], b'x' | b'X' | b'h' | b'o' | b's' | b'e')
+        {
+            continue;
+        }
+        if !PO_BOX_WORDS.iter().any(|w| b[..i].ends_with(w.as_bytes())) {
+            continue;
+        }
+        // a match has at most 14 bytes from its first number on, so this
+        // window holds it and the char after it, and bounds the search
+        let from = crate::text::floor_boundary(text, i.saturating_sub(PO_BOX_BACK));
+        let hay = &text[..crate::text::floor_boundary(text, (i + 24).min(text.len()))];
+        let Some(m) = PO_BOX.find_at(hay, from.max(pos)).filter(|m| m.start() < i) else {
+            continue;
+        };
+        let end = m.end() + tail_after(&text[m.end()..]);
+        out.push(Candidate::new(
+            m.start(),
+            end,
+            PiiKind::Address,
+            super::Source::Pattern,
+        ));
+        pos = end;
+    }
 }
 
 #[cfg(test)]
@@ -408,7 +451,9 @@ mod tests {
                 ADDRESS.search(&input).map(|m| (m.start(), m))
             };
             scan_with(text, 0, PiiKind::Address, out, find, |m| verdict(text, m));
-            po_boxes(text, out);
+            crate::detect::scan(&PO_BOX, text, PiiKind::Address, out, |m| {
+                Verdict::Accept(m.start(), m.end() + tail_after(&text[m.end()..]))
+            });
         }
     }
 
@@ -465,6 +510,13 @@ mod tests {
             "Springfield",
             "IL ",
             "62704",
+            "PO Box ",
+            "P.O. Box ",
+            "Box",
+            "Postfach ",
+            "Apartado de Correos ",
+            "10 20 30",
+            "Tulsa, OK 74101",
             "walked ",
             "miles ",
             "down ",

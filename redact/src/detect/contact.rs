@@ -8,8 +8,11 @@
 //!   personal query parameter (`?email=`, `name=`, `token=`, …) are kept.
 //!   Bare filesystem paths under a home directory (`/home/NAME/…`,
 //!   `/Users/NAME/…`, `C:\Users\NAME\…`) are kept too, as kind URL.
-//! * User names after a label (`username: jdoe`, `user: jdoe (…)`), as
-//!   kind PERSON.
+//!   Links to a person's page on a social or code site
+//!   (`facebook.com/NAME`, `github.com/NAME`) are kept, also without a
+//!   scheme.
+//! * User names after a label (`username: jdoe`, `user: jdoe (…)`) and
+//!   mentions (`@mateo.ruiz`), as kind PERSON.
 //! * IPv4 (dotted quad, optional CIDR suffix) and IPv6 (validated by the
 //!   standard library parser).
 
@@ -177,6 +180,7 @@ const PERSONAL_PARAMS: &[&str] = &[
 
 /// Builds this module's patterns now (see [`crate::prepare`]).
 pub(crate) fn prepare() {
+    LazyLock::force(&MENTION);
     LazyLock::force(&EMAIL);
     LazyLock::force(&URL_START);
     LazyLock::force(&HOME_PATH);
@@ -235,6 +239,17 @@ pub(crate) fn detect_at(
             )
         });
     }
+    if kinds.contains(PiiKind::Url) {
+        bare_links(text, out);
+    }
+    if kinds.contains(PiiKind::Person) && text.contains('@') {
+        scan_captures(&MENTION, text, PiiKind::Person, out, |c| match c.get(1) {
+            Some(name) if mention_ok(text, c.get(0).map_or(0, |m| m.start()), name.as_str()) => {
+                Verdict::Accept(name.start(), name.end())
+            }
+            _ => Verdict::Reject,
+        });
+    }
     if kinds.contains(PiiKind::Person) && text.contains([':', '=']) {
         scan_captures(&USERNAME, text, PiiKind::Person, out, |c| {
             match (c.name("cue"), c.name("name")) {
@@ -279,6 +294,102 @@ pub(crate) fn detect_at(
                 },
             );
         }
+    }
+}
+
+/// Personal links written without a scheme or `www.`
+/// (`twitter.com/orrinblackwood`, `example.com/users/jdoe`), which
+/// [`URL_START`] does not see: at each slash after one of [`HOST_TLDS`], the host is the
+/// run of host characters before it, unless that run is part of a link
+/// with a scheme, an e-mail address or a path.
+fn bare_links(text: &str, out: &mut Vec<Candidate>) {
+    let b = text.as_bytes();
+    let mut pos = 0;
+    // slashes are rare in prose: the search for them is a memchr
+    for (slash, _) in text.match_indices('/') {
+        let head = &b[..slash];
+        let tld = HOST_TLDS.iter().find(|t| {
+            head.len() >= t.len() && head[head.len() - t.len()..].eq_ignore_ascii_case(t.as_bytes())
+        });
+        let Some(tld) = tld else {
+            continue;
+        };
+        let m = (slash - tld.len())..(slash + 1);
+        if m.start < pos {
+            continue;
+        }
+        let is_host = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-');
+        let start = b[..m.start]
+            .iter()
+            .rposition(|c| !is_host(c))
+            .map_or(0, |i| i + 1);
+        let inside = start
+            .checked_sub(1)
+            .is_some_and(|i| matches!(b[i], b'/' | b'@' | b':' | b'\\'));
+        if start == m.start || inside {
+            continue;
+        }
+        let raw_end = token_end(text, m.end);
+        let end = start + trim_url_end(&text[start..raw_end]);
+        pos = raw_end;
+        if end > m.end && url_is_personal(&format!("https://{}", &text[start..end])) {
+            out.push(Candidate::new(start, end, PiiKind::Url, Source::Pattern));
+        }
+    }
+}
+
+/// Whether the `@` at `at` starts a mention of `handle`: a word of its own
+/// (after a space, a line start or an opening bracket or quote, and before
+/// a space, punctuation or the end: not `user@host`, not binary noise),
+/// not followed by a domain (`@example.com` is a host), not a code
+/// annotation ([`NOT_HANDLES`]), and at least two characters.
+fn mention_ok(text: &str, at: usize, handle: &str) -> bool {
+    let opens = |c: char| c.is_whitespace() || matches!(c, '(' | '[' | '{' | '"' | '\'' | '>');
+    if !char_before(text, at).is_none_or(opens) {
+        return false;
+    }
+    let closes = |c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                ',' | ':' | ';' | '.' | '!' | '?' | ')' | ']' | '}' | '"' | '\''
+            )
+    };
+    if !char_at(text, at + 1 + handle.len()).is_none_or(closes) {
+        return false;
+    }
+    let lower = handle.to_ascii_lowercase();
+    let first = lower.split('.').next().unwrap_or(&lower);
+    if NOT_HANDLES.contains(&first) || handle.len() < 2 {
+        return false;
+    }
+    // `@acme.com`, `@app.route`: a dotted handle ending in a TLD-like or
+    // code-like part is a host or an attribute path, not a person
+    match lower.rsplit_once('.') {
+        Some((_, last)) => !matches!(
+            last,
+            "com"
+                | "org"
+                | "net"
+                | "io"
+                | "dev"
+                | "app"
+                | "co"
+                | "de"
+                | "uk"
+                | "fr"
+                | "nl"
+                | "route"
+                | "get"
+                | "post"
+                | "fixture"
+                | "mark"
+                | "command"
+                | "task"
+                | "setter"
+                | "getter"
+        ),
+        None => true,
     }
 }
 
@@ -341,6 +452,189 @@ fn trim_url_end(s: &str) -> usize {
     end
 }
 
+/// Sites where the first path segment is a person's page
+/// (`facebook.com/maria.gonzalez.9081`, `calendly.com/jane-okafor`).
+const SOCIAL_HOSTS: &[&str] = &[
+    "facebook.com",
+    "fb.com",
+    "twitter.com",
+    "x.com",
+    "instagram.com",
+    "tiktok.com",
+    "threads.net",
+    "linkedin.com",
+    "calendly.com",
+    "t.me",
+    "wa.me",
+    "vk.com",
+    "pinterest.com",
+    "snapchat.com",
+    "venmo.com",
+    "paypal.me",
+    "cash.app",
+    "linktr.ee",
+    "about.me",
+    "keybase.io",
+    "behance.net",
+    "dribbble.com",
+    "soundcloud.com",
+    "flickr.com",
+    "tumblr.com",
+    "xing.com",
+];
+
+/// Code hosts: a single path segment is a profile (`github.com/orrinb`);
+/// two are a project (`github.com/rust-lang/regex`), which is not personal.
+const CODE_HOSTS: &[&str] = &[
+    "github.com",
+    "gitlab.com",
+    "bitbucket.org",
+    "codeberg.org",
+    "sourcehut.org",
+];
+
+/// First path segments of those sites that are pages of the site, not of a
+/// person.
+const SITE_PAGES: &[&str] = &[
+    "about",
+    "help",
+    "login",
+    "signup",
+    "settings",
+    "search",
+    "explore",
+    "features",
+    "pricing",
+    "topics",
+    "marketplace",
+    "orgs",
+    "organizations",
+    "groups",
+    "pages",
+    "events",
+    "watch",
+    "hashtag",
+    "share",
+    "sharer",
+    "sharer.php",
+    "intent",
+    "home",
+    "policies",
+    "legal",
+    "privacy",
+    "terms",
+    "docs",
+    "blog",
+    "company",
+    "jobs",
+    "careers",
+    "enterprise",
+    "sponsors",
+    "trending",
+    "notifications",
+    "messages",
+    "i",
+    "feed",
+    "status",
+    "download",
+    "apps",
+    "developers",
+];
+
+/// Whether `host` (as written after the scheme, lower-case) and path
+/// segments `segs` are a person's page on a social or code site.
+fn is_profile(host: &str, segs: &[&str]) -> bool {
+    let host = host.split(':').next().unwrap_or(host);
+    let host = ["www.", "m.", "mobile."]
+        .iter()
+        .find_map(|p| host.strip_prefix(p))
+        .unwrap_or(host);
+    let Some(first) = segs.first() else {
+        return false;
+    };
+    if SITE_PAGES.contains(first) {
+        return false;
+    }
+    SOCIAL_HOSTS.contains(&host) || (CODE_HOSTS.contains(&host) && segs.len() == 1)
+}
+
+/// The top-level domains of [`SOCIAL_HOSTS`] and [`CODE_HOSTS`], with the
+/// dot before them: a link written without `https://` is looked for only
+/// where a slash follows one of them (see [`bare_links`]).
+const HOST_TLDS: &[&str] = &[".com", ".me", ".net", ".org", ".io", ".ee", ".app"];
+
+/// A mention `@handle` (Slack, GitHub, social media), not an e-mail's `@`
+/// and not a code annotation; the handle without its `@` is the name.
+static MENTION: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"@([A-Za-z][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*)"));
+
+/// Words after `@` that are not people: channel-wide mentions and common
+/// annotations and at-rules of code.
+const NOT_HANDLES: &[&str] = &[
+    "here",
+    "channel",
+    "everyone",
+    "all",
+    "team",
+    "override",
+    "param",
+    "return",
+    "returns",
+    "throws",
+    "throw",
+    "deprecated",
+    "media",
+    "import",
+    "keyframes",
+    "font-face",
+    "supports",
+    "property",
+    "staticmethod",
+    "classmethod",
+    "dataclass",
+    "interface",
+    "implementation",
+    "end",
+    "test",
+    "before",
+    "after",
+    "inject",
+    "component",
+    "injectable",
+    "input",
+    "output",
+    "app",
+    "pytest",
+    "author",
+    "since",
+    "see",
+    "version",
+    "type",
+    "types",
+    "example",
+    "link",
+    "todo",
+    "fixme",
+    "latest",
+    "next",
+    "beta",
+    "types",
+    "tailwind",
+    "apply",
+    "layer",
+    "use",
+    "extend",
+    "mixin",
+    "include",
+    "if",
+    "else",
+    "each",
+    "charset",
+    "namespace",
+    "page",
+    "container",
+];
+
 /// Whether a URL carries credentials or identifies a person.
 pub(crate) fn url_is_personal(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
@@ -359,6 +653,9 @@ pub(crate) fn url_is_personal(url: &str) -> bool {
         None => (rest, ""),
     };
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    if is_profile(&after_scheme[..auth_end], &segs) {
+        return true;
+    }
     for (i, seg) in segs.iter().enumerate() {
         if seg.starts_with('~') && seg.len() > 1 {
             return true;
@@ -476,10 +773,53 @@ mod tests {
         assert!(url_is_personal("https://x.com/reset?email=a%40b.com"));
         assert!(url_is_personal("http://host/~mkowalski/cv.pdf"));
         assert!(!url_is_personal("https://docs.rs/regex/latest/regex/"));
+        assert!(url_is_personal(
+            "https://www.facebook.com/maria.gonzalez.9081"
+        ));
+        assert!(url_is_personal("https://calendly.com/jane-okafor/30min"));
+        assert!(url_is_personal("https://github.com/orrinb"));
+        assert!(!url_is_personal("https://github.com/rust-lang/regex"));
+        assert!(!url_is_personal(
+            "https://www.facebook.com/groups/gardening"
+        ));
+        assert!(!url_is_personal("https://twitter.com/"));
         let f = found("Logs in /home/jsmith/.config/app.log and C:\\Users\\MariaG\\Desktop");
         assert_eq!(f.len(), 2);
         assert_eq!(f[0].1, "/home/jsmith/.config/app.log");
         assert_eq!(f[1].1, "C:\\Users\\MariaG\\Desktop");
+    }
+
+    #[test]
+    fn bare_profiles_and_mentions() {
+        let f = found(
+            "See twitter.com/orrinblackwood, github.com/orrinb and github.com/rust-lang/regex; \
+             book at calendly.com/jane-okafor. Mail jo@github.com/x",
+        );
+        let urls: Vec<&str> = f
+            .iter()
+            .filter(|(k, _)| *k == PiiKind::Url)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(
+            urls,
+            vec![
+                "twitter.com/orrinblackwood",
+                "github.com/orrinb",
+                "calendly.com/jane-okafor"
+            ]
+        );
+        let people = |t: &str| -> Vec<String> {
+            found(t)
+                .into_iter()
+                .filter(|(k, _)| *k == PiiKind::Person)
+                .map(|(_, v)| v)
+                .collect()
+        };
+        assert_eq!(
+            people("@mateo.ruiz: thanks (@rchowdhury), cc @here"),
+            vec!["mateo.ruiz", "rchowdhury"]
+        );
+        assert!(people("mail a@b.io, @Override, @app.route('/'), @acme.com, @ 5pm").is_empty());
     }
 
     #[test]

@@ -373,7 +373,7 @@ pub(crate) fn detect<'t>(
     };
     // display names before `<e-mail>` need only be looked for when the
     // text has one
-    let mailboxes = text.contains(" <");
+    let mailboxes = text.contains('<');
     // where the last name after a header cue (or in its list) ended
     let mut list_end: Option<usize> = None;
     let mut i = 0;
