@@ -331,6 +331,31 @@ pub fn gazetteer_len() -> usize {
         .count()
 }
 
+/// The surname that starts at a name's particles (`de la cruz` in `josé
+/// antonio de la cruz márquez`, `van der berg` in `mary ann van der
+/// berg`): from the first particle after the first word through the word
+/// after the particles. `name` is folded with single spaces; `None` when
+/// it has no such particle or starts with one (it is all surname).
+pub(crate) fn particle_surname(name: &str) -> Option<&str> {
+    let first_end = name.find(' ')?;
+    if lists_of(&name[..first_end]) & list::PARTICLE != 0 {
+        return None;
+    }
+    let mut at = first_end + 1;
+    let mut start = None;
+    while at < name.len() {
+        let end = name[at..].find(' ').map_or(name.len(), |i| at + i);
+        let particle = lists_of(&name[at..end]) & list::PARTICLE != 0;
+        match (start, particle) {
+            (None, true) => start = Some(at),
+            (Some(s), false) => return Some(&name[s..end]),
+            _ => {}
+        }
+        at = end + 1;
+    }
+    None
+}
+
 /// `lower` is in the given-name gazetteer.
 pub(crate) fn is_given_name(lower: &str) -> bool {
     GIVEN_FILTER.may_contain(lower) && lists_of(lower) & list::GIVEN != 0
@@ -596,6 +621,20 @@ mod tests {
         assert_eq!(org_short_key("acme s.p.a"), Some("acme"));
         assert_eq!(org_short_key("acme intl. inc"), Some("acme intl"));
         assert_eq!(org_short_key("acme widgets"), None);
+    }
+
+    #[test]
+    fn particle_surnames() {
+        for (name, surname) in [
+            ("josé antonio de la cruz márquez", Some("de la cruz")),
+            ("mary ann van der berg", Some("van der berg")),
+            ("ludwig von hohenberg", Some("von hohenberg")),
+            ("de la cruz", None),
+            ("alice smith", None),
+            ("alice van", None),
+        ] {
+            assert_eq!(particle_surname(name), surname, "{name}");
+        }
     }
 
     #[test]

@@ -476,4 +476,23 @@ mod tests {
         assert_eq!(out, "[PERSON_1] met us; then [PERSON_2] called.");
         assert_eq!(sess.value(PiiKind::Person, 2, None), Some("Smith"));
     }
+
+    #[test]
+    fn surnames_with_particles_are_learned_whole() {
+        let s = Scrubber::default();
+        let mut sess = Session::new();
+        let out = s
+            .scrub(
+                "Cliente: José Antonio de la Cruz Márquez. De la Cruz pidió hablar. \
+                 Dr. Ludwig von Hohenberg called; later von Hohenberg asked.",
+                &mut sess,
+            )
+            .map(|o| o.text)
+            .unwrap_or_default();
+        assert_eq!(
+            out,
+            "Cliente: [PERSON_1]. [PERSON_1.2] pidió hablar. \
+             Dr. [PERSON_2] called; later [PERSON_2.2] asked."
+        );
+    }
 }

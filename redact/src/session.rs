@@ -28,7 +28,8 @@
 //! People also link by name parts:
 //! * a single word (`Alice`, `Smith`) joins the one person whose multi-word
 //!   spelling starts or ends with it — if exactly one does; with none or
-//!   several it becomes its own person;
+//!   several it becomes its own person; so does a surname with particles
+//!   (`De la Cruz` of `José de la Cruz Márquez`);
 //! * a multi-word name joins the one person known only by a single word
 //!   that is its first or last word (`Alice`, then later `Alice Smith`);
 //! * caller-supplied contacts link all their parts and aliases to one person
@@ -45,7 +46,7 @@
 //! under its full name.
 
 use crate::error::RedactError;
-use crate::names::{org_brand, org_short_key};
+use crate::names::{org_brand, org_short_key, particle_surname};
 use crate::parse::Limits;
 use crate::placeholder::{decimal_digits, PiiKind, Placeholder};
 use crate::text::{fold_collapsed, outer_words};
@@ -307,6 +308,9 @@ impl Session {
                     add_part(&mut self.person_parts, first, idx);
                     add_part(&mut self.person_parts, last, idx);
                 }
+                if let Some(surname) = particle_surname(key) {
+                    add_part(&mut self.person_parts, surname, idx);
+                }
             }
             PiiKind::Org => {
                 if let Some(short) = org_short_key(key) {
@@ -342,12 +346,11 @@ impl Session {
     }
 
     fn link_person(&self, key: &str) -> Option<usize> {
-        let Some((first, last)) = outer_words(key) else {
-            return match self.person_parts.get(key).map(Vec::as_slice) {
-                Some([one]) => Some(*one),
-                _ => None,
-            };
-        };
+        // a name part: a single word, or a surname with particles
+        if let Some([one]) = self.person_parts.get(key).map(Vec::as_slice) {
+            return Some(*one);
+        }
+        let (first, last) = outer_words(key)?;
         let mut hits = Vec::new();
         for w in [first, last] {
             if let Some(&i) = self.by_key[PiiKind::Person.index()].get(w) {
@@ -528,6 +531,12 @@ mod tests {
         assert_eq!(ph(&mut s, PiiKind::Person, "Alice Brown"), "[PERSON_3]");
         assert_eq!(ph(&mut s, PiiKind::Person, "Alice"), "[PERSON_1.2]");
         assert_eq!(ph(&mut s, PiiKind::Person, "Brown"), "[PERSON_3.2]");
+        // a surname with particles joins the person too
+        assert_eq!(
+            ph(&mut s, PiiKind::Person, "José Antonio de la Cruz Márquez"),
+            "[PERSON_4]"
+        );
+        assert_eq!(ph(&mut s, PiiKind::Person, "De la Cruz"), "[PERSON_4.2]");
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! the caller's known people and organisations (built once per
 //! [`crate::Scrubber`]) and names learned in the session (built per call).
 //!
-//! Patterns for a person are the full name, its first and last word and any
-//! aliases; for an organisation the name, aliases, the name without its
+//! Patterns for a person are the full name, its first and last word, the
+//! surname that starts at its particles (`de la cruz`) and any aliases; for an organisation the name, aliases, the name without its
 //! legal-form suffix and, when the rest is generic, its first word
 //! (`Tessellate` for `Tessellate Systems Inc.`). Multi-word patterns match in any case (`ALICE SMITH`);
 //! single-word patterns only when the text capitalises them (`Smith`,
@@ -29,7 +29,7 @@
 
 use super::{Candidate, Source};
 use crate::error::RedactError;
-use crate::names::{is_stopword, org_brand, org_short_name};
+use crate::names::{is_stopword, org_brand, org_short_name, particle_surname};
 use crate::placeholder::PiiKind;
 use crate::text::{fold_collapsed, is_unspaced_script, is_word_bounded, is_word_char, outer_words};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -144,6 +144,9 @@ impl PatternSet {
                 if let Some((first, last)) = outer_words(&f) {
                     self.add(kind, first, owner);
                     self.add(kind, last, owner);
+                }
+                if let Some(surname) = particle_surname(&f) {
+                    self.add(kind, surname, owner);
                 }
             }
             PiiKind::Org => {
