@@ -140,6 +140,10 @@ pub(crate) fn detect(text: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate
 fn verdict(text: &str, m: regex::Match<'_>) -> Verdict {
     let mut start = m.start();
     let mut s = m.as_str();
+    // a ticket number (`Escalation INC-4471`), not a legal form
+    if s.ends_with('-') && text[m.end()..].starts_with(|c: char| c.is_ascii_digit()) {
+        return Verdict::Reject;
+    }
     // the pattern ends with one char of context; drop it
     if let Some(last) = s.chars().next_back() {
         if !last.is_alphanumeric() && !s.ends_with('.') {
@@ -261,6 +265,7 @@ mod tests {
             vec!["Globex Corp", "Hooli Ltd", "Vandelay Industries, Inc."]
         );
         assert!(found("an AG meeting").is_empty());
+        assert!(found("Subject: Escalation INC-4471").is_empty());
     }
 
     /// A person "of" an organisation is left to the person detector; an
