@@ -213,6 +213,11 @@ account project client user users admin service services system team's everyone'
 ask tell call ping meet see message invite remind send give told asked called met saw emailed
 thanked spoke talked wrote contacted i'm i’m i'll i’ll i've i’ve i'd i’d sure oops yes yeah
 welcome sorry great good fine right well
+station airport museum theatre theater opera cathedral tech institute foundation academy
+texas california florida ohio arizona oregon nevada utah colorado illinois michigan minnesota
+wisconsin iowa kansas missouri kentucky tennessee alabama louisiana oklahoma arkansas
+massachusetts connecticut maryland pennsylvania canada mexico germany spain italy scotland
+japan australia brazil
 ";
 
 /// Surname particles that may sit between capitalised name parts.

@@ -492,6 +492,7 @@ mod tests {
     #[test]
     fn ambiguous_names_need_support() {
         assert!(found("May I ask? Will you come? Grace period ends in June.").is_empty());
+        assert!(found("Our office near Victoria Station in Austin Texas").is_empty());
         assert_eq!(found("Will Turner called"), vec!["Will Turner"]);
         assert_eq!(found("Dear June,"), vec!["June"]);
         assert!(found("Rep: Will do. Agent: May I help?").is_empty());
