@@ -317,7 +317,7 @@ static TAIL_AFTER: LazyLock<regex::Regex> = LazyLock::new(|| {
 /// Kings Road`). Anchored at the end of the text before the street.
 static UNIT_BEFORE: LazyLock<regex::Regex> = LazyLock::new(|| {
     super::compile(
-        r"(?:^|[^\p{L}\p{N}])((?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Rm|Room)\.?[ ]?#?[0-9A-Za-z][0-9A-Za-z\-]{0,5},?[ ]{1,2})$",
+        r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Rm|Room)\.?[ ]?#?[0-9A-Za-z][0-9A-Za-z\-]{0,5},?[ ]{1,2}$",
     )
 });
 
@@ -347,10 +347,12 @@ fn tail_after(after: &str) -> usize {
 /// How many bytes right before a street are a unit ([`UNIT_BEFORE`]).
 fn unit_before(before: &str) -> usize {
     let window = &before[crate::text::floor_boundary(before, before.len().saturating_sub(32))..];
-    UNIT_BEFORE
-        .captures(window)
-        .and_then(|c| c.get(1))
-        .map_or(0, |m| m.len())
+    // anchored at the end: the search runs backwards from there and stops
+    // at once before most streets; the unit must start a word
+    match UNIT_BEFORE.find(window) {
+        Some(m) if !window[..m.start()].ends_with(char::is_alphanumeric) => m.len(),
+        _ => 0,
+    }
 }
 
 /// Builds this module's patterns now (see [`crate::prepare`]).

@@ -243,11 +243,13 @@ pub(crate) fn detect_at(
         bare_links(text, out);
     }
     if kinds.contains(PiiKind::Person) && text.contains('@') {
-        scan_captures(&MENTION, text, PiiKind::Person, out, |c| match c.get(1) {
-            Some(name) if mention_ok(text, c.get(0).map_or(0, |m| m.start()), name.as_str()) => {
-                Verdict::Accept(name.start(), name.end())
+        scan(&MENTION, text, PiiKind::Person, out, |m| {
+            // the handle is the match after its `@` (one byte)
+            if mention_ok(text, m.start(), &m.as_str()[1..]) {
+                Verdict::Accept(m.start() + 1, m.end())
+            } else {
+                Verdict::Reject
             }
-            _ => Verdict::Reject,
         });
     }
     if kinds.contains(PiiKind::Person) && text.contains([':', '=']) {
@@ -566,7 +568,7 @@ const HOST_TLDS: &[&str] = &[".com", ".me", ".net", ".org", ".io", ".ee", ".app"
 /// A mention `@handle` (Slack, GitHub, social media), not an e-mail's `@`
 /// and not a code annotation; the handle without its `@` is the name.
 static MENTION: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"@([A-Za-z][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*)"));
+    LazyLock::new(|| compile(r"@[A-Za-z][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*"));
 
 /// Words after `@` that are not people: channel-wide mentions and common
 /// annotations and at-rules of code.
