@@ -159,11 +159,15 @@ impl<'a> Ctx<'a, '_> {
         &self.text[self.words[i].end..self.words[i + 1].start]
     }
 
-    /// Word `i` follows a title (`Dr. Okonkwo`, `MR OKAFOR`).
+    /// Word `i` follows a title (`Dr. Okonkwo`, `MR OKAFOR`) that does not
+    /// follow a number (`84 M. Output` is a count of millions).
     fn after_title(&self, i: usize) -> bool {
         i > 0
             && self.facts(i - 1).is(fact::TITLE)
             && matches!(self.gap(i - 1), " " | ". " | "." | "  " | ".  ")
+            && !(i > 1
+                && self.gap(i - 2) == " "
+                && self.word(i - 2).starts_with(|c: char| c.is_ascii_digit()))
     }
 
     /// The cue before word `i`, if any.
@@ -531,6 +535,7 @@ mod tests {
         );
         assert_eq!(found("Hi HR, Attn: QA"), Vec::<String>::new());
         assert_eq!(found("Mon conseiller, M. Dupont, a appelé"), vec!["Dupont"]);
+        assert!(found("It took 84 M. Output was the same").is_empty());
         assert_eq!(found("Dhr. Maarten Visser"), vec!["Maarten Visser"]);
         assert_eq!(
             found("Aan: mevrouw Ingeborg Heuvel"),
