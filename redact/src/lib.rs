@@ -46,11 +46,11 @@
 //! | `[CARD_n]` | payment cards, 13–19 digits, Luhn-checked |
 //! | `[IBAN_n]` | IBANs, length per country and mod-97 checked |
 //! | `[IP_n]` | IPv4 and IPv6 addresses |
-//! | `[URL_n]` | URLs with credentials, personal paths (`/users/NAME`, `/home/NAME`, `/~NAME`) or personal query values (`?email=`, `token=`), and home-directory file paths |
-//! | `[ADDRESS_n]` | street addresses (number, name, suffix, optional unit and `City, ST ZIP`), German and French street forms |
-//! | `[DOB_n]` | a date in the same clause after "born", "DOB", "date of birth", "birthday", … |
-//! | `[PERSON_n]` | caller-supplied contacts (full name, first or last name alone, aliases, any case); given names from a built-in gazetteer with the capitalised surname after them; capitalised words after titles (`Dr.`), greetings (`Dear`), sign-offs (`Best regards,`), headers (`From:`) and phrases (`my name is`) |
-//! | `[ORG_n]` | caller-supplied organisations; capitalised words before a legal-form suffix (Inc, LLC, Ltd, GmbH, Corp, …) |
+//! | `[URL_n]` | URLs with credentials, personal paths (`/users/NAME`, `/home/NAME`, `/~NAME`, `/@NAME`), a person's page on a social or code site (`facebook.com/NAME`, `calendly.com/NAME`, `github.com/NAME` but not `github.com/ORG/REPO`), also written without `https://`, or personal query values (`?email=`, `token=`), and home-directory file paths |
+//! | `[ADDRESS_n]` | street addresses (US and UK style; German, Dutch, Nordic, French, Spanish, Italian and Portuguese street forms) with a unit before them (`Apt 5C, …`) and a city and postcode after them (`City, ST ZIP`, `Bristol BS1 5TY`, `Toronto ON M5H 2N2`, `Dublin 2, D02 X285`, `3511 AM Utrecht`, `10115 Berlin`, `1100-048 Lisboa`, …); post-office boxes (`PO Box 4471`, `Postfach 10 20 30`) |
+//! | `[DOB_n]` | a date in the same clause after "born", "DOB", "D.O.B.", "date of birth", "birthday", "geb.", "geboortedatum", "fødselsdato", … (`03/14/1985`, `1985-03-14`, `March 14, 1985`, `14 März 1985`, `14-Mar-1985`) |
+//! | `[PERSON_n]` | caller-supplied contacts (full name, first or last name alone, aliases, any case); given names from a built-in list followed by a capitalised surname; capitalised words (or words in capitals) after titles (`Dr.`, `MR`, `M.`, `Dhr.`), greetings (`Dear`), sign-offs (`Best regards,`), headers (`From:`, `CC:` and the names listed after it, `Reported by`, `Assigned to`) and phrases (`my name is`); display names before an e-mail address (`Penelope Aldridge <…@…>`); mentions (`@mateo.ruiz`, not `@here` or code annotations such as `@Override`) |
+//! | `[ORG_n]` | caller-supplied organisations; capitalised words before a legal form (Inc, LLC, Ltd, GmbH, Corp, …); a person "of" it is a person (`Dr. Alice Smith of Acme Inc.` → `Dr. [PERSON_1] of [ORG_1]`) |
 //!
 //! All detection is linear in the input: patterns of bounded length on
 //! the `regex` crate (no backtracking), name lists looked up once per word
