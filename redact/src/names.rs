@@ -368,6 +368,7 @@ malte marine marshall mats maxim mercy minho miranda montserrat myrtle nada nele
 norman orlando pascal pasha patience piper preston regina rhea rosario rune saga saki salvador
 sander sari savannah serge shady shiva siri sivan solomon spencer sultan sultana tapas taro terry
 thor tiffany till trinidad trinity troy tuba viola wale warren wolfram yıldız
+brent murray aviva petra rosemary mei
 ";
 
 /// Given names that are ordinary lowercase words in some language; they

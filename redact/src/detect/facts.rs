@@ -109,7 +109,7 @@ impl Facts {
                 heap.as_str()
             }
         };
-        let hyphen_given = if hyphenated_given(lower) {
+        let hyphen_given = if hyphenated_given(w, lower) {
             fact::HYPHEN_GIVEN
         } else {
             0
@@ -126,11 +126,18 @@ impl Facts {
     }
 }
 
-/// Whether the part before a hyphen is a given name (`Jean-Luc`).
-fn hyphenated_given(lower: &str) -> bool {
-    lower
+/// Whether `word` (lowercase: `lower`) is a given name, hyphen, capital
+/// (`Jean-Luc`, `Anne-Marie`): not `Will-call`, and not two words that are
+/// also common words (`May-June`).
+fn hyphenated_given(word: &str, lower: &str) -> bool {
+    let capital_after = word
         .split_once('-')
-        .is_some_and(|(a, b)| !b.is_empty() && is_given_name(a))
+        .is_some_and(|(_, b)| b.starts_with(char::is_uppercase));
+    let plain = |w: &str| lists_of(w) & fact::AMBIGUOUS == 0;
+    capital_after
+        && lower
+            .split_once('-')
+            .is_some_and(|(a, b)| is_given_name(a) && (plain(a) || plain(b)))
 }
 
 /// [`Facts`] per spelling, filled on first use, for one text.

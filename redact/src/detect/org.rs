@@ -178,6 +178,10 @@ fn verdict(text: &str, m: regex::Match<'_>) -> Verdict {
         start += cut;
         s = &s[cut..];
     }
+    // `EXCEPT AS PROVIDED`, `SUCH AS`: capitals, not a Norwegian company
+    if s.ends_with(" AS") && !s.chars().any(char::is_lowercase) {
+        return Verdict::Reject;
+    }
     // a bare suffix (e.g. "AG" alone) is no organisation
     if !s.contains(' ') && !s.contains(',') {
         return Verdict::Reject;
@@ -266,6 +270,11 @@ mod tests {
         );
         assert!(found("an AG meeting").is_empty());
         assert!(found("Subject: Escalation INC-4471").is_empty());
+        assert!(found("EXCEPT AS PROVIDED HEREIN, SUCH AS FEES").is_empty());
+        assert_eq!(
+            found("Kongsberg Maritime AS delivered"),
+            vec!["Kongsberg Maritime AS"]
+        );
     }
 
     /// A person "of" an organisation is left to the person detector; an

@@ -233,6 +233,17 @@ impl<'a> Ctx<'a, '_> {
         Cue::None
     }
 
+    /// Word `i` follows a saint's or a place's prefix (`São Paulo`, `San
+    /// Jose`, `St. Helena`, `Sankt Moritz`): a place, not a person.
+    fn names_a_place(&self, i: usize) -> bool {
+        const PREFIXES: &[&str] = &[
+            "São", "San", "Santa", "Santo", "Saint", "Sainte", "St", "Ste", "Sankt", "Sint",
+            "Sant", "Jebel", "Mount", "Mt", "Port", "Fort", "Lake", "Cape", "Isla", "Puerto",
+            "Villa",
+        ];
+        i > 0 && matches!(self.gap(i - 1), " " | ". ") && PREFIXES.contains(&self.word(i - 1))
+    }
+
     /// Word `i` continues a list of names after a header (`CC: Rutger
     /// Janssen, Hannelore Fitzgerald and Orla Byrne`): the name before it
     /// ended at word `prev_end`, and a comma, semicolon or `and` / `&`
@@ -360,6 +371,17 @@ pub(crate) fn first_name_before<'t>(
     Some(word_start)
 }
 
+/// A capitalised word whose ending marks English prose rather than a
+/// surname (`Tracing`, `Travelled`, `Retries`, `Payments`, `Settings`):
+/// after a given name that is also a common word, it is not a surname.
+fn looks_like_prose(word: &str) -> bool {
+    const ENDINGS: &[&str] = &[
+        "ing", "ings", "ed", "ies", "tion", "tions", "sion", "ment", "ments", "ness", "ity",
+        "able", "ible", "ful", "ous", "ive", "ives", "ics", "ware",
+    ];
+    word.len() > 4 && ENDINGS.iter().any(|e| word.ends_with(e))
+}
+
 pub(crate) fn detect<'t>(
     text: &'t str,
     words: &[Word],
@@ -409,15 +431,17 @@ pub(crate) fn detect<'t>(
                     Cue::None
                 }
             } else {
-                match cx.cue(i) {
-                    Cue::None if list_end.is_some_and(|e| cx.continues_list(e, i)) => Cue::Weak,
-                    cue => cue,
-                }
+                cx.cue(i)
             };
+            // the next name of a list after a header: two words or a given
+            // name (`To: Eleanor Whitcombe, Partner` lists a role)
+            let listed = cue == Cue::None && list_end.is_some_and(|e| cx.continues_list(e, i));
+            let cue = if listed { Cue::Weak } else { cue };
             if cue != Cue::None {
                 let end = cx.extend(i);
                 let sure_name = given && !f.is(fact::AMBIGUOUS);
-                if cue == Cue::Strong || end > i || sure_name || cx.stands_alone(end) {
+                let alone_ok = !listed && cx.stands_alone(end);
+                if cue == Cue::Strong || end > i || sure_name || alone_ok {
                     push(out, i, end);
                     list_end = (cue == Cue::Weak).then_some(end);
                     i = end + 1;
@@ -432,9 +456,13 @@ pub(crate) fn detect<'t>(
                 }
             }
             let hyphenated = f.is(fact::HYPHEN_GIVEN);
-            if given || hyphenated {
+            if (given || hyphenated) && !cx.names_a_place(i) {
                 let end = cx.extend(i);
-                if end > i || hyphenated || !f.is(fact::AMBIGUOUS) {
+                let ambiguous = f.is(fact::AMBIGUOUS);
+                // `Max Retries`, `Ray Tracing`, `Miles Travelled`: a word
+                // that is also common, before a word shaped like prose
+                let prose_after = ambiguous && end > i && looks_like_prose(cx.word(i + 1));
+                if (end > i && !prose_after) || hyphenated || !ambiguous {
                     push(out, i, end);
                     i = end + 1;
                     continue;
@@ -497,6 +525,19 @@ mod tests {
     fn ambiguous_names_need_support() {
         assert!(found("May I ask? Will you come? Grace period ends in June.").is_empty());
         assert!(found("Our office near Victoria Station in Austin Texas").is_empty());
+        for t in [
+            "## Max Retries And Timeouts",
+            "Ray Tracing Workloads run on the GPU pool.",
+            "Miles Travelled must be logged.",
+            "Will-call orders ship in May-June.",
+            "Brent crude was flat; São Paulo and San Jose rallied.",
+        ] {
+            assert!(found(t).is_empty(), "{t}: {:?}", found(t));
+        }
+        assert_eq!(
+            found("Jean-Luc met Grant Thompson"),
+            vec!["Jean-Luc", "Grant Thompson"]
+        );
         assert_eq!(found("Will Turner called"), vec!["Will Turner"]);
         assert_eq!(found("Dear June,"), vec!["June"]);
         assert!(found("Rep: Will do. Agent: May I help?").is_empty());
@@ -565,5 +606,9 @@ mod tests {
             vec!["Zygmunt Wolanski"]
         );
         assert!(found("Billing Team <billing@example.com>, Billing <b@x.io>").is_empty());
+        assert_eq!(
+            found("To: Eleanor Whitcombe, Partner\nCC: Quill Zed, Counsel"),
+            vec!["Eleanor Whitcombe", "Quill Zed"]
+        );
     }
 }
