@@ -39,7 +39,7 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     let fr = r"(?-u:\b)[0-9]{1,4}(?:[ ]?(?:bis|ter))?,?[ ](?i:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|cours)[ ](?:(?:de|du|des|la|le|l'|d')[ ]?){0,2}\p{Lu}[\p{L}\-]{1,24}(?:[ ]\p{Lu}[\p{L}\-]{1,24}){0,3}";
     let de = r"(?:\p{Lu}[\p{Ll}]{1,24}[ \-])?\p{Lu}[\p{Ll}]{1,24}(?:straße|strasse|str\.|weg|platz|allee|gasse|damm|ring|ufer|straat|laan|gracht|plein|kade|singel|dijk|steeg|vej|gade|gatan|vägen|veien|gata)[ ][0-9]{1,4}[a-z]?(?-u:\b)";
     // Spanish / Italian / Portuguese: street type, name, then number
-    let es = r"(?-u:\b)(?:Calle|C/|Avenida|Avda\.?|Av\.|Plaza|Paseo|Camino|Carrera|Ronda|Travesía|Via|Viale|Piazza|Corso|Largo|Vicolo|Rua|Avenida|Praça|Travessa)[ ](?:(?:de|del|de la|dei|della|delle|do|da|dos|das)[ ])?\p{Lu}[\p{L}\-']{1,24}(?:[ ](?:(?:de|del|la|di|dei|da|do)[ ])?\p{Lu}[\p{L}\-']{1,24}){0,3},?[ ](?:n\.?[ºo°]?[ ]?)?[0-9]{1,4}[a-zA-Z]?(?-u:\b)";
+    let es = r"(?-u:\b)(?:Calle|C/|Avenida|Avda\.?|Av\.|Plaza|Paseo|Camino|Carrera|Ronda|Travesía|Via|Viale|Piazza|Corso|Largo|Vicolo|Rua|Avenida|Praça|Travessa|Carrer|Passeig|Avinguda|Plaça|ul\.)[ ](?:(?:de|del|de la|dei|della|delle|do|da|dos|das)[ ])?\p{Lu}[\p{L}\-']{1,24}(?:[ ](?:(?:de|del|la|di|dei|da|do)[ ])?\p{Lu}[\p{L}\-']{1,24}){0,3},?[ ](?:n\.?[ºo°]?[ ]?)?[0-9]{1,4}[a-zA-Z]?(?-u:\b)";
     let de_sep = r"\p{Lu}[\p{Ll}]{2,24}[ ](?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse)[ ][0-9]{1,4}[a-z]?(?-u:\b)";
     compile_many(&[&format!("{en}|{en_lower}|{fr}|{de}|{de_sep}|{es}")])
 });
@@ -90,6 +90,11 @@ static LEADING_TYPE: LazyLock<AhoCorasick> = LazyLock::new(|| {
             "Rua",
             "Praça",
             "Travessa",
+            "Carrer",
+            "Passeig",
+            "Avinguda",
+            "Plaça",
+            "ul.",
         ])
         .unwrap_or_else(|e| panic!("built-in street types failed to compile: {e}"))
 });
@@ -295,7 +300,7 @@ const CITY: &str = r"\p{Lu}[\p{L}'\-]{1,40}";
 /// is incomplete without it, and city and postcode together locate a home.
 static TAIL_AFTER: LazyLock<regex::Regex> = LazyLock::new(|| {
     let city_first = format!(
-        r"{CITY}(?:[ ]{CITY}){{0,2}}(?:[ ][0-9]{{1,2}})?,?[ ]{{1,2}}(?:{uk}|{us}|{ca}|{au}|{eir})",
+        r"(?:{CITY}(?:[ ]{CITY}){{0,2}},[ ])?{CITY}(?:[ ]{CITY}){{0,2}}(?:[ ][0-9]{{1,2}})?,?[ ]{{1,2}}(?:{uk}|{us}|{ca}|{au}|{eir})",
         uk = r"[A-Z]{1,2}[0-9][0-9A-Z]?[ ][0-9][A-Z]{2}",
         us = r"[A-Z]{2}[ ]{1,2}[0-9]{5}(?:-[0-9]{4})?",
         ca = r"(?:[A-Z]{2}[ ]{1,2})?[A-Z][0-9][A-Z][ ][0-9][A-Z][0-9]",
@@ -326,7 +331,7 @@ static UNIT_BEFORE: LazyLock<regex::Regex> = LazyLock::new(|| {
 /// street ([`TAIL_AFTER`]).
 static PO_BOX: LazyLock<regex::Regex> = LazyLock::new(|| {
     super::compile(
-        r"(?-u:\b)(?:P\.?[ ]?O\.?[ ]?Box|PO[ ]BOX|Postfach|Apartado(?:[ ]de[ ][Cc]orreos)?|Casella[ ][Pp]ostale|Bo[îi]te[ ]postale)[ ](?:[0-9]{1,3}[ ]){0,2}[0-9]{1,6}(?-u:\b)",
+        r"(?-u:\b)(?:P\.?[ ]?O\.?[ ]?Box|PO[ ]BOX|Postfach|Postbus|Apartado(?:[ ]de[ ][Cc]orreos)?|Casella[ ][Pp]ostale|Bo[îi]te[ ]postale)[ ](?:[0-9]{1,3}[ ]){0,2}[0-9]{1,6}(?-u:\b)",
     )
 });
 
@@ -397,6 +402,7 @@ const PO_BOX_WORDS: &[&str] = &[
     "Box ",
     "BOX ",
     "Postfach ",
+    "Postbus ",
     "Apartado ",
     "orreos ",
     "ostale ",
@@ -591,6 +597,10 @@ mod tests {
             "Calle de Alcalá 48, 3º B, 28014 Madrid",
             "Mariahilfer Straße 45/3, 1060 Wien",
             "8 avenue Jean Jaurès,\n69007 Lyon",
+            "31 Glenview Road, Ranelagh, Dublin 6, D06 F2X4",
+            "Carrer de Mallorca 401, 08013 Barcelona",
+            "ul. Marszałkowska 84/92, 00-514 Warszawa",
+            "Postbus 8123, 3503 RC Utrecht",
         ] {
             let t = format!("Send it to {a}. Thanks");
             assert_eq!(found(&t), vec![a.to_string()], "{a}");

@@ -563,7 +563,9 @@ fn is_profile(host: &str, segs: &[&str]) -> bool {
 /// The top-level domains of [`SOCIAL_HOSTS`] and [`CODE_HOSTS`], with the
 /// dot before them: a link written without `https://` is looked for only
 /// where a slash follows one of them (see [`bare_links`]).
-const HOST_TLDS: &[&str] = &[".com", ".me", ".net", ".org", ".io", ".ee", ".app"];
+const HOST_TLDS: &[&str] = &[
+    ".com", ".me", ".net", ".org", ".io", ".ee", ".app", ".social",
+];
 
 /// A mention `@handle` (Slack, GitHub, social media), not an e-mail's `@`
 /// and not a code annotation; the handle without its `@` is the name.
@@ -795,7 +797,7 @@ mod tests {
     fn bare_profiles_and_mentions() {
         let f = found(
             "See twitter.com/orrinblackwood, github.com/orrinb and github.com/rust-lang/regex; \
-             book at calendly.com/jane-okafor. Mail jo@github.com/x",
+             book at calendly.com/jane-okafor, mastodon.social/@hemi. Mail jo@github.com/x",
         );
         let urls: Vec<&str> = f
             .iter()
@@ -807,7 +809,8 @@ mod tests {
             vec![
                 "twitter.com/orrinblackwood",
                 "github.com/orrinb",
-                "calendly.com/jane-okafor"
+                "calendly.com/jane-okafor",
+                "mastodon.social/@hemi"
             ]
         );
         let people = |t: &str| -> Vec<String> {

@@ -114,9 +114,14 @@ impl Facts {
         } else {
             0
         };
+        let mut flags = lists_of(lower) | hyphen_given;
+        if flags & fact::GIVEN == 0 && !lower.is_ascii() {
+            // `Kristín`, `Zoë` written with accents the gazetteer has not
+            flags |= lists_of(&strip_accents(lower)) & (fact::GIVEN | fact::AMBIGUOUS);
+        }
         Facts {
             style: style(w),
-            flags: lists_of(lower) | hyphen_given,
+            flags,
         }
     }
 
@@ -124,6 +129,32 @@ impl Facts {
     pub(crate) fn is(&self, bit: u32) -> bool {
         self.flags & bit != 0
     }
+}
+
+/// `lower` with the accents of Latin letters dropped (`kristín` →
+/// `kristin`): a second chance for a given name written with accents
+/// that the gazetteer spells without.
+fn strip_accents(lower: &str) -> String {
+    lower
+        .chars()
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+            'ç' | 'ć' | 'č' => 'c',
+            'ď' | 'đ' | 'ð' => 'd',
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => 'i',
+            'ł' | 'ľ' | 'ĺ' => 'l',
+            'ñ' | 'ń' | 'ň' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => 'o',
+            'ř' | 'ŕ' => 'r',
+            'ś' | 'š' | 'ş' | 'ș' => 's',
+            'ť' | 'ţ' | 'ț' => 't',
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'ź' | 'ż' | 'ž' => 'z',
+            c => c,
+        })
+        .collect()
 }
 
 /// Whether `word` (lowercase: `lower`) is a given name, hyphen, capital

@@ -519,6 +519,10 @@ mod tests {
         assert_eq!(found("MEETING WITH JOHN SMITH"), vec!["JOHN SMITH"]);
         assert_eq!(found("Jean-Luc will call"), vec!["Jean-Luc"]);
         assert_eq!(found("talked to priya yesterday"), vec!["priya"]);
+        assert_eq!(
+            found("Kristín Sigurðardóttir spoke first"),
+            vec!["Kristín Sigurðardóttir"]
+        );
     }
 
     #[test]
