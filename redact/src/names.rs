@@ -368,7 +368,7 @@ malte marine marshall mats maxim mercy minho miranda montserrat myrtle nada nele
 norman orlando pascal pasha patience piper preston regina rhea rosario rune saga saki salvador
 sander sari savannah serge shady shiva siri sivan solomon spencer sultan sultana tapas taro terry
 thor tiffany till trinidad trinity troy tuba viola wale warren wolfram yıldız
-brent murray aviva petra rosemary mei
+brent murray aviva rosemary
 ";
 
 /// Given names that are ordinary lowercase words in some language; they
@@ -577,6 +577,21 @@ pub fn gazetteer_len() -> usize {
         .count()
 }
 
+/// Particles a surname of its own can start with (see [`particle_surname`]).
+const SURNAME_STARTS: &[&str] = &[
+    "van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "dos", "das", "ter", "ten",
+    "zu",
+];
+
+/// Whether a folded name starts with a particle of [`SURNAME_STARTS`]:
+/// such a pattern (`de la cruz`) matches only with its last word
+/// capitalised, as `la cima de la torre` is prose.
+pub(crate) fn starts_with_particle(folded: &str) -> bool {
+    folded
+        .split_once(' ')
+        .is_some_and(|(first, _)| SURNAME_STARTS.contains(&first))
+}
+
 /// The surname that starts at a name's particles (`de la cruz` in `josé
 /// antonio de la cruz márquez`, `van der berg` in `mary ann van der
 /// berg`): from the first particle after the first word through the word
@@ -591,9 +606,13 @@ pub(crate) fn particle_surname(name: &str) -> Option<&str> {
     let mut start = None;
     while at < name.len() {
         let end = name[at..].find(' ').map_or(name.len(), |i| at + i);
-        let particle = lists_of(&name[at..end]) & list::PARTICLE != 0;
+        let word = &name[at..end];
+        let particle = lists_of(word) & list::PARTICLE != 0;
         match (start, particle) {
-            (None, true) => start = Some(at),
+            // the surname starts at a particle that is no common word
+            // elsewhere (not `y`, `e`, `ben`, `al`: `john ben smith`)
+            (None, true) if SURNAME_STARTS.contains(&word) => start = Some(at),
+            (None, true) => {}
             (Some(s), false) => return Some(&name[s..end]),
             _ => {}
         }
@@ -878,6 +897,8 @@ mod tests {
             ("de la cruz", None),
             ("alice smith", None),
             ("alice van", None),
+            ("john ben smith", None),
+            ("josé ortega y gasset", None),
         ] {
             assert_eq!(particle_surname(name), surname, "{name}");
         }

@@ -483,7 +483,8 @@ mod tests {
         let mut sess = Session::new();
         let out = s
             .scrub(
-                "Cliente: José Antonio de la Cruz Márquez. De la Cruz pidió hablar. \
+                "Cliente: José Antonio de la Cruz Márquez. De la Cruz pidió hablar \
+                 desde la cima de la cruz. \
                  Dr. Ludwig von Hohenberg called; later von Hohenberg asked.",
                 &mut sess,
             )
@@ -491,7 +492,8 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             out,
-            "Cliente: [PERSON_1]. [PERSON_1.2] pidió hablar. \
+            "Cliente: [PERSON_1]. [PERSON_1.2] pidió hablar \
+             desde la cima de la cruz. \
              Dr. [PERSON_2] called; later [PERSON_2.2] asked."
         );
     }

@@ -86,6 +86,8 @@ fn long_tokens_without_spaces() {
         "Dear ".repeat(MB / 5),
         "[PERSON_1".repeat(MB / 9),
         "x.com/a".repeat(MB / 7),
+        format!("see x.com/a{}", ")".repeat(MB)),
+        format!("https://h/a{}", ")".repeat(MB)),
         "twitter.com/".repeat(MB / 12),
         "@a.b".repeat(MB / 4),
         "Box 1234567 ".repeat(MB / 12),

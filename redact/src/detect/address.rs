@@ -322,7 +322,7 @@ static TAIL_AFTER: LazyLock<regex::Regex> = LazyLock::new(|| {
 /// Kings Road`). Anchored at the end of the text before the street.
 static UNIT_BEFORE: LazyLock<regex::Regex> = LazyLock::new(|| {
     super::compile(
-        r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Rm|Room)\.?[ ]?#?[0-9A-Za-z][0-9A-Za-z\-]{0,5},?[ ]{1,2}$",
+        r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Rm|Room)\.?[ ]?#?(?:[0-9][0-9A-Za-z\-]{0,5}|[A-Za-z](?:[0-9][0-9A-Za-z\-]{0,4})?),?[ ]{1,2}$",
     )
 });
 
@@ -341,12 +341,27 @@ fn tail_after(after: &str) -> usize {
     let Some(m) = TAIL_AFTER.find(after) else {
         return 0;
     };
+    if is_year_then_prose(m.as_str(), &after[m.end()..]) {
+        return 0;
+    }
     // the pattern ends with one char of context: not part of the tail
     let tail = m.as_str();
     match tail.chars().next_back() {
         Some(c) if !c.is_alphanumeric() => tail.len() - c.len_utf8(),
         _ => tail.len(),
     }
+}
+
+/// A tail that is a year and a capitalised word before prose (`12 Main
+/// St, 2024 Annual report`), not a postcode and city.
+fn is_year_then_prose(tail: &str, rest: &str) -> bool {
+    let digits = tail.trim_start_matches([',', ' ']);
+    let year = digits.len() > 5
+        && digits.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        && digits.as_bytes()[4] == b' '
+        && matches!(&digits[..2], "19" | "20");
+    // the tail ends with its char of context: here the space before `rest`
+    year && tail.ends_with(' ') && rest.starts_with(char::is_lowercase)
 }
 
 /// How many bytes right before a street are a unit ([`UNIT_BEFORE`]).
@@ -634,6 +649,10 @@ mod tests {
             ),
             ("Unit 4 of 12 Main St", "12 Main St"),
             ("Unit 4, 12 Main St", "Unit 4, 12 Main St"),
+            ("Room to 12 Main St", "12 Main St"),
+            ("12 Main St, 2024 Annual report", "12 Main St"),
+            ("12 Main St, 2024 Annual—report", "12 Main St, 2024 Annual"),
+            ("Suite B, 12 Main St", "Suite B, 12 Main St"),
         ] {
             assert_eq!(found(t), vec![a.to_string()], "in {t:?}");
         }

@@ -434,22 +434,23 @@ fn username_ok(text: &str, cue: &str, name: &str, end: usize) -> bool {
 
 /// Drops trailing sentence punctuation and an unbalanced closing paren.
 fn trim_url_end(s: &str) -> usize {
+    // the brackets are counted once; dropping a `)` lowers its count
+    let opens = s.matches('(').count();
+    let mut closes = s.matches(')').count();
     let mut end = s.len();
-    loop {
-        let t = &s[..end];
-        let Some(c) = t.chars().next_back() else {
-            break;
-        };
+    while let Some(c) = s[..end].chars().next_back() {
         let drop = match c {
             '.' | ',' | ';' | ':' | '!' | '?' | '*' | '_' => true,
-            ')' => t.matches('(').count() < t.matches(')').count(),
+            ')' => opens < closes,
             _ => false,
         };
-        if drop {
-            end -= c.len_utf8();
-        } else {
+        if !drop {
             break;
         }
+        if c == ')' {
+            closes -= 1;
+        }
+        end -= c.len_utf8();
     }
     end
 }
@@ -637,6 +638,35 @@ const NOT_HANDLES: &[&str] = &[
     "namespace",
     "page",
     "container",
+    "autowired",
+    "nullable",
+    "nonnull",
+    "notnull",
+    "transactional",
+    "service",
+    "repository",
+    "controller",
+    "restcontroller",
+    "bean",
+    "configuration",
+    "value",
+    "getmapping",
+    "postmapping",
+    "requestmapping",
+    "suppresswarnings",
+    "functionalinterface",
+    "entity",
+    "table",
+    "column",
+    "id",
+    "data",
+    "builder",
+    "getter",
+    "setter",
+    "jsonproperty",
+    "override",
+    "async",
+    "published",
 ];
 
 /// Whether a URL carries credentials or identifies a person.
@@ -825,6 +855,7 @@ mod tests {
             vec!["mateo.ruiz", "rchowdhury"]
         );
         assert!(people("mail a@b.io, @Override, @app.route('/'), @acme.com, @ 5pm").is_empty());
+        assert!(people("@Autowired private Repo r; @Nullable String x;").is_empty());
     }
 
     #[test]

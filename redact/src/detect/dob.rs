@@ -297,6 +297,8 @@ mod tests {
         assert_eq!(found("born 03-Mar-1984"), vec!["03-Mar-1984"]);
         assert_eq!(found("geboortedatum: 03-03-1984"), vec!["03-03-1984"]);
         assert!(found("See p. 12. Ref. 03.03.1984 is the order date.").is_empty());
+        // a dotted cue counts only right before the date
+        assert!(found("Anna Müller, geb. Schmidt, Termin 03.03.2024").is_empty());
         assert!(found("The meeting is on May 5 at 3pm.").is_empty());
         assert!(found("He was born in Ohio. We meet on 05/05/2024.").is_empty());
     }

@@ -116,8 +116,12 @@ impl Facts {
         };
         let mut flags = lists_of(lower) | hyphen_given;
         if flags & fact::GIVEN == 0 && !lower.is_ascii() {
-            // `Kristín`, `Zoë` written with accents the gazetteer has not
-            flags |= lists_of(&strip_accents(lower)) & (fact::GIVEN | fact::AMBIGUOUS);
+            // `Kristín`, `Zoë` written with accents the gazetteer has not;
+            // a weaker match (`León`, `Niña` are words too): it needs a
+            // surname or a cue
+            if lists_of(&strip_accents(lower)) & fact::GIVEN != 0 {
+                flags |= fact::GIVEN | fact::AMBIGUOUS;
+            }
         }
         Facts {
             style: style(w),
@@ -158,17 +162,16 @@ fn strip_accents(lower: &str) -> String {
 }
 
 /// Whether `word` (lowercase: `lower`) is a given name, hyphen, capital
-/// (`Jean-Luc`, `Anne-Marie`): not `Will-call`, and not two words that are
-/// also common words (`May-June`).
+/// (`Jean-Luc`, `Anne-Marie`, or two given names: `Jean-marc`): not
+/// `Will-call`, and not two words that are also common words (`May-June`).
 fn hyphenated_given(word: &str, lower: &str) -> bool {
     let capital_after = word
         .split_once('-')
         .is_some_and(|(_, b)| b.starts_with(char::is_uppercase));
     let plain = |w: &str| lists_of(w) & fact::AMBIGUOUS == 0;
-    capital_after
-        && lower
-            .split_once('-')
-            .is_some_and(|(a, b)| is_given_name(a) && (plain(a) || plain(b)))
+    lower.split_once('-').is_some_and(|(a, b)| {
+        is_given_name(a) && (plain(a) || plain(b)) && (capital_after || is_given_name(b))
+    })
 }
 
 /// [`Facts`] per spelling, filled on first use, for one text.

@@ -29,7 +29,9 @@
 
 use super::{Candidate, Source};
 use crate::error::RedactError;
-use crate::names::{is_stopword, org_brand, org_short_name, particle_surname};
+use crate::names::{
+    is_stopword, org_brand, org_short_name, particle_surname, starts_with_particle,
+};
 use crate::placeholder::PiiKind;
 use crate::text::{fold_collapsed, is_unspaced_script, is_word_bounded, is_word_char, outer_words};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -43,6 +45,9 @@ use std::ops::Range;
 struct PatInfo {
     kind: PiiKind,
     multi_word: bool,
+    /// Starts with a surname particle (`de la cruz`): matches only with
+    /// its last word capitalised.
+    particle_first: bool,
     /// The caller entry this pattern belongs to; `None` when several
     /// entries share it (an ambiguous first name) or it was learned.
     owner: Option<u32>,
@@ -125,6 +130,7 @@ impl PatternSet {
                 let info = PatInfo {
                     kind,
                     multi_word,
+                    particle_first: multi_word && starts_with_particle(folded),
                     owner,
                 };
                 self.map.insert((kind, folded.to_string()), info);
@@ -373,6 +379,12 @@ fn report(text: &str, s: usize, e: usize, info: PatInfo, learned: bool, out: &mu
     }
     if !info.multi_word && text[s..].chars().next().is_some_and(char::is_lowercase) {
         return;
+    }
+    if info.particle_first {
+        let last = text[s..e].rsplit(char::is_whitespace).next().unwrap_or("");
+        if !last.starts_with(char::is_uppercase) {
+            return;
+        }
     }
     let source = match (learned, info.owner) {
         (true, _) => Source::Learned,

@@ -12,7 +12,7 @@
 
 use super::facts::{capitalised, fact, Facts};
 use super::starts::compile_many;
-use super::{compile, scan_from, Candidate, Verdict};
+use super::{compile, scan_from, Candidate, Source, Verdict};
 use crate::placeholder::PiiKind;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -109,6 +109,7 @@ pub(crate) fn detect(text: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate
     let b = text.as_bytes();
     let mut pos = 0;
     let mut done = 0;
+    let mut people = Vec::new();
     for t in SUFFIX_MARK.find_iter(text).map(|m| m.start()) {
         if t < done {
             continue;
@@ -129,15 +130,16 @@ pub(crate) fn detect(text: &str, kinds: &crate::KindSet, out: &mut Vec<Candidate
             pos.max(seg_start),
             PiiKind::Org,
             out,
-            |m| verdict(text, m),
+            |m| verdict(text, m, &mut people),
         );
         done = seg_end;
     }
+    out.append(&mut people);
 }
 
 /// Trims a match to the organisation name (context char, leading sentence
 /// words, a person before "of") or rejects a bare suffix.
-fn verdict(text: &str, m: regex::Match<'_>) -> Verdict {
+fn verdict(text: &str, m: regex::Match<'_>, people: &mut Vec<Candidate>) -> Verdict {
     let mut start = m.start();
     let mut s = m.as_str();
     // a ticket number (`Escalation INC-4471`), not a legal form
@@ -174,9 +176,18 @@ fn verdict(text: &str, m: regex::Match<'_>) -> Verdict {
             break;
         }
     }
-    if let Some(cut) = person_of(text, start, s) {
-        start += cut;
-        s = &s[cut..];
+    if let Some(of) = person_of(text, start, s) {
+        // the person is found here: the person detector may not see a
+        // lone name (`Thanks to Mercedes of Acme Robotics Inc.`)
+        let name = Candidate::new(
+            of.person.start,
+            of.person.end,
+            PiiKind::Person,
+            Source::Heuristic,
+        );
+        people.push(name);
+        start += of.org_from;
+        s = &s[of.org_from..];
     }
     // `EXCEPT AS PROVIDED`, `SUCH AS`: capitals, not a Norwegian company
     if s.ends_with(" AS") && !s.chars().any(char::is_lowercase) {
@@ -204,7 +215,7 @@ const MAX_PERSON_WORDS: usize = 3;
 /// match. `Bank of America Corp.` and `Royal
 /// Bank of Canada Inc.` stay whole; a bare surname without a title stays
 /// inside the organisation (hidden, but as one).
-fn person_of(text: &str, start: usize, s: &str) -> Option<usize> {
+fn person_of(text: &str, start: usize, s: &str) -> Option<PersonOf> {
     let is_title = |w: &str| Facts::of(w.trim_end_matches('.')).is(fact::TITLE);
     // the match may start inside the name: `Alice [Smith of Bank of America
     // Corp.]` (its words before the suffix are bounded)
@@ -219,6 +230,8 @@ fn person_of(text: &str, start: usize, s: &str) -> Option<usize> {
     };
     let mut titled = !word_before.is_empty() && is_title(word_before);
     let (mut names, mut given_first) = (usize::from(given_before), given_before);
+    // where the person's name starts and ends (absolute)
+    let mut person = given_before.then(|| (before.len() - word_before.len(), before.len()));
     let mut at = 0;
     for word in s.split(' ') {
         let word_start = at;
@@ -228,8 +241,13 @@ fn person_of(text: &str, start: usize, s: &str) -> Option<usize> {
         }
         if OF.contains(&word) {
             let rest = s.get(at..)?;
-            return (names > 0 && (titled || given_first) && rest.contains(' '))
-                .then_some(word_start + word.len() + 1);
+            let (from, to) = person?;
+            return (names > 0 && (titled || given_first) && rest.contains(' ')).then_some(
+                PersonOf {
+                    person: from..to,
+                    org_from: word_start + word.len() + 1,
+                },
+            );
         }
         if names == 0 && !titled && is_title(word) {
             titled = true;
@@ -241,16 +259,36 @@ fn person_of(text: &str, start: usize, s: &str) -> Option<usize> {
         }
         given_first |= names == 0 && facts.is(fact::GIVEN);
         names += 1;
+        let end = start + word_start + word.len();
+        person = Some((person.map_or(start + word_start, |(from, _)| from), end));
     }
     None
+}
+
+/// A person "of" an organisation (see [`person_of`]).
+struct PersonOf {
+    /// The person's name in the text.
+    person: std::ops::Range<usize>,
+    /// Where the organisation starts in the match.
+    org_from: usize,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The organisations found (the persons "of" them aside).
     fn found(text: &str) -> Vec<String> {
-        crate::detect::test_support::found(text, detect)
+        of_kind(text, PiiKind::Org)
+    }
+
+    fn of_kind(text: &str, kind: PiiKind) -> Vec<String> {
+        let mut out = Vec::new();
+        detect(text, &crate::KindSet::all(), &mut out);
+        out.iter()
+            .filter(|c| c.kind == kind)
+            .map(|c| text[c.start..c.end].to_string())
+            .collect()
     }
 
     #[test]
@@ -315,6 +353,18 @@ mod tests {
         ] {
             assert_eq!(found(text), vec![org], "in {text:?}");
         }
+        // the person is found here too, title aside
+        for (text, person) in [
+            (
+                "Dr. Alice Smith of Acme Robotics B.V. called",
+                "Alice Smith",
+            ),
+            ("Dr Smith of Initech LLC wrote", "Smith"),
+            ("Thanks to Mercedes of Acme Robotics Inc.", "Mercedes"),
+            ("Alice Jane Smith of Acme Inc.", "Alice Jane Smith"),
+        ] {
+            assert_eq!(of_kind(text, PiiKind::Person), vec![person], "in {text:?}");
+        }
     }
 
     /// Scanning only the segments that hold a suffix finds what a scan of
@@ -323,7 +373,11 @@ mod tests {
     fn suffix_segments_find_what_a_full_scan_finds() {
         for text in crate::detect::test_support::prefilter_texts() {
             let mut full = Vec::new();
-            crate::detect::scan(&ORG, &text, PiiKind::Org, &mut full, |m| verdict(&text, m));
+            let mut people = Vec::new();
+            crate::detect::scan(&ORG, &text, PiiKind::Org, &mut full, |m| {
+                verdict(&text, m, &mut people)
+            });
+            full.append(&mut people);
             let mut fast = Vec::new();
             detect(&text, &crate::KindSet::all(), &mut fast);
             assert_eq!(fast, full, "in {text:?}");
