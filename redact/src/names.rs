@@ -889,6 +889,13 @@ mod tests {
     }
 
     #[test]
+    fn surnames_start_at_listed_particles() {
+        for p in SURNAME_STARTS {
+            assert!(lists_of(p) & list::PARTICLE != 0, "{p} is not in PARTICLES");
+        }
+    }
+
+    #[test]
     fn particle_surnames() {
         for (name, surname) in [
             ("josé antonio de la cruz márquez", Some("de la cruz")),

@@ -823,6 +823,18 @@ mod tests {
         assert_eq!(f[1].1, "C:\\Users\\MariaG\\Desktop");
     }
 
+    /// A schemeless link is looked for only after one of [`HOST_TLDS`]:
+    /// every listed site must end with one.
+    #[test]
+    fn host_tlds_cover_the_listed_sites() {
+        for host in SOCIAL_HOSTS.iter().chain(CODE_HOSTS) {
+            assert!(
+                HOST_TLDS.iter().any(|t| host.ends_with(t)),
+                "{host} ends with none of HOST_TLDS"
+            );
+        }
+    }
+
     #[test]
     fn bare_profiles_and_mentions() {
         let f = found(
